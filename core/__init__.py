@@ -1,0 +1,1 @@
+"""Shared foundation: settings, database, encryption, schema validation, CLI."""

@@ -1,0 +1,45 @@
+"""Runtime settings, read once from the environment.
+
+Every knob has one environment variable; nothing is read from files except the
+generated secret key of the embedded (development) default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path(".ponstack"))
+    production: bool = False
+    secret_key: str | None = None
+    db_wait_timeout: float = 30.0
+    migration_lock_timeout: float = 60.0
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            data_dir=Path(os.environ.get("PONSTACK_DATA_DIR", ".ponstack")),
+            production=os.environ.get("PONSTACK_ENV", "development").lower() == "production",
+            secret_key=os.environ.get("PONSTACK_SECRET_KEY") or None,
+            db_wait_timeout=_env_float("PONSTACK_DB_WAIT_TIMEOUT", 30.0),
+            migration_lock_timeout=_env_float("PONSTACK_MIGRATION_LOCK_TIMEOUT", 60.0),
+            api_host=os.environ.get("PONSTACK_API_HOST", "127.0.0.1"),
+            api_port=int(os.environ.get("PONSTACK_API_PORT", "8000")),
+        )
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""Simulated OLTs (real SSH servers) for demos, tests and benchmarks."""

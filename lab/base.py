@@ -1,0 +1,211 @@
+"""Framework for simulated OLTs: an asyncssh server per OLT, a CLI session per
+connection, per-command latency and injectable faults.
+
+A vendor simulator subclasses `SimulatedOlt` (device state shared by all
+sessions) and `SimSession` (modes and prompt of one login). The server does
+the line editing, paging, latency and faults, so vendor code only maps a
+command line to its answer.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncssh
+
+
+@dataclass
+class Faults:
+    latency_s: float = 0.0  # added before every answer (real OLTs: ~0.05-0.5 s)
+    refuse_login: bool = False
+    drop_after_commands: int | None = None  # close the session after the Nth command of a session
+    fail_commands: dict[str, str] = field(default_factory=dict)  # regex -> answer replacing the real one
+
+
+class SimSession(abc.ABC):
+    """One logged-in CLI session."""
+
+    #: lines per page when paging is on (None: no paging)
+    page_lines: int | None = None
+    more_prompt: str = "--More--"
+
+    def __init__(self, olt: SimulatedOlt) -> None:
+        self.olt = olt
+        self.closed = False
+
+    @abc.abstractmethod
+    def prompt(self) -> str: ...
+
+    @abc.abstractmethod
+    def execute(self, line: str) -> str:
+        """Answer one command line (without the trailing prompt). Set self.closed to log out."""
+
+    def confirm_prompt(self) -> str | None:
+        """A pending (y/n) question to show instead of the prompt, if any."""
+        return None
+
+
+class SimulatedOlt(abc.ABC):
+    """The state of one simulated OLT; shared by all its sessions."""
+
+    banner: str = ""
+
+    def __init__(self, name: str, username: str = "admin", password: str = "admin", faults: Faults | None = None):
+        self.name = name
+        self.username = username
+        self.password = password
+        self.faults = faults or Faults()
+        self.lock = threading.RLock()  # state is touched from the server thread and by tests
+        self.command_log: list[str] = []
+        self.logins = 0
+
+    @abc.abstractmethod
+    def new_session(self) -> SimSession: ...
+
+    def snapshot(self) -> dict[str, Any]:
+        """Device state for SNMP recordings and assertions (vendor-specific)."""
+        return {}
+
+
+class _SshServer(asyncssh.SSHServer):
+    def __init__(self, olt: SimulatedOlt) -> None:
+        self.olt = olt
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        if self.olt.faults.refuse_login:
+            return False
+        return username == self.olt.username and password == self.olt.password
+
+
+async def _serve_session(olt: SimulatedOlt, process: asyncssh.SSHServerProcess[str]) -> None:
+    session = olt.new_session()
+    olt.logins += 1
+    commands_seen = 0
+    try:
+        if olt.banner:
+            process.stdout.write(olt.banner)
+        process.stdout.write(session.prompt())
+        while not session.closed:
+            line = await process.stdin.readline()
+            if line == "":
+                break
+            line = line.rstrip("\r\n")
+            commands_seen += 1
+            with olt.lock:
+                olt.command_log.append(line)
+            if olt.faults.latency_s:
+                await asyncio.sleep(olt.faults.latency_s)
+            if olt.faults.drop_after_commands is not None and commands_seen > olt.faults.drop_after_commands:
+                break
+            answer = _injected_answer(olt, line)
+            if answer is None:
+                with olt.lock:
+                    answer = session.execute(line)
+            await _write_paged(process, session, answer)
+            if session.closed:
+                break
+            process.stdout.write(session.confirm_prompt() or session.prompt())
+    except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, BrokenPipeError, ConnectionError):
+        pass
+    finally:
+        process.exit(0)
+
+
+def _injected_answer(olt: SimulatedOlt, line: str) -> str | None:
+    for pattern, answer in olt.faults.fail_commands.items():
+        if re.search(pattern, line):
+            return answer
+    return None
+
+
+async def _write_paged(process: asyncssh.SSHServerProcess[str], session: SimSession, answer: str) -> None:
+    # Echo the command like a real terminal, then the answer, paging when enabled.
+    lines = answer.split("\n") if answer else []
+    page = session.page_lines
+    if not page or len(lines) <= page:
+        process.stdout.write("\n" + answer + ("\n" if answer and not answer.endswith("\n") else ""))
+        return
+    process.stdout.write("\n")
+    for start in range(0, len(lines), page):
+        process.stdout.write("\n".join(lines[start : start + page]) + "\n")
+        if start + page < len(lines):
+            process.stdout.write(session.more_prompt)
+            key = await process.stdin.read(1)
+            # Erase the pager text the way real devices do (backspaces / CR).
+            process.stdout.write("\r" + " " * len(session.more_prompt) + "\r")
+            if key in ("q", "Q"):
+                return
+
+
+class Lab:
+    """Runs simulated OLTs as SSH servers on 127.0.0.1 in a background thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="ponstack-lab", daemon=True)
+        self.thread.start()
+        self.servers: dict[str, tuple[SimulatedOlt, asyncssh.SSHAcceptor, int]] = {}
+        self._host_key = asyncssh.generate_private_key("ssh-ed25519")
+
+    def _run(self, coro: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout=30)
+
+    def add(self, olt: SimulatedOlt, port: int = 0, host: str = "127.0.0.1") -> int:
+        """Start serving `olt`; returns the TCP port (an ephemeral one when port=0)."""
+
+        async def start() -> tuple[asyncssh.SSHAcceptor, int]:
+            acceptor = await asyncssh.create_server(
+                lambda: _SshServer(olt),
+                host,
+                port,
+                server_host_keys=[self._host_key],
+                process_factory=lambda proc: _serve_session(olt, proc),
+                encoding="utf-8",
+                line_editor=False,
+                keepalive_interval=0,
+            )
+            return acceptor, acceptor.sockets[0].getsockname()[1]
+
+        acceptor, bound = self._run(start())
+        self.servers[olt.name] = (olt, acceptor, bound)
+        return int(bound)
+
+    def port_of(self, name: str) -> int:
+        return self.servers[name][2]
+
+    def olt(self, name: str) -> SimulatedOlt:
+        return self.servers[name][0]
+
+    def close(self) -> None:
+        async def stop() -> None:
+            for _, acceptor, _ in self.servers.values():
+                acceptor.close()
+                await acceptor.wait_closed()
+
+        self._run(stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+@contextmanager
+def running_lab() -> Iterator[Lab]:
+    lab = Lab()
+    try:
+        yield lab
+    finally:
+        lab.close()

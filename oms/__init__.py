@@ -1,0 +1,1 @@
+"""OMS: OLTs, PON ports, ONU lifecycle, CLI templates, SNMP OID maps and device jobs."""

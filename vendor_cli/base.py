@@ -1,0 +1,186 @@
+"""The contract every vendor family implements: scrapli settings, show commands,
+parsers, success checks and the shipped default CLI templates.
+
+Templates are rendered by `vendor_cli.render` (the one place that renders CLI)
+with the context documented in `TEMPLATE_CONTEXT_DOC`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.models import VendorFamily
+
+TEMPLATE_CONTEXT_DOC = """
+Every CLI template is rendered with these variables (None when not applicable):
+  olt.name, olt.model, olt.family
+  frame, slot, port, onu_id          position of the ONU (onu_id = ONU index on the PON port)
+  serial                             canonical serial: 4-letter vendor id + 8 hex digits, e.g. HWTC11E70E9A
+  serial_hex                         16 hex digits, e.g. 4857544311E70E9A
+  name, description                  free text, already safe for the CLI (no quotes/newlines)
+  onu_type                           ZTE: OLT-side ONU type name (from the ONU type's mapping)
+  line_profile, line_profile_id      Huawei ONT line profile (from the service plan) and its id on this OLT
+  service_profile, service_profile_id Huawei ONT service profile (from the ONU type) and its id on this OLT
+  tcont_profile, traffic_profile_up, traffic_profile_down, gemport   ZTE (from the service plan)
+  service_vlan, user_vlan            VLANs (from the service plan, overridable per ONU)
+  service_port_index                 Huawei service-port index reserved for this ONU, or None
+  tr069.acs_url, tr069.username, tr069.password, tr069.profile_id    TR-069 management (System Settings)
+  pppoe.username, pppoe.password     from the subscription, or pppoe is None
+  new.serial, new.serial_hex, new.frame, new.slot, new.port, new.onu_id   for replace / move
+A template renders to one command per line; blank lines and lines starting with '!' are dropped.
+"""
+
+
+@dataclass(frozen=True)
+class AutofindOnu:
+    frame: int
+    slot: int
+    port: int
+    serial: str  # canonical, e.g. HWTC11E70E9A
+    vendor_id: str | None = None
+    equipment_id: str | None = None
+    software_version: str | None = None
+    hardware_version: str | None = None
+
+
+@dataclass(frozen=True)
+class OnuState:
+    frame: int
+    slot: int
+    port: int
+    onu_id: int
+    serial: str | None = None
+    run_state: str | None = None  # normalised: online / offline / los / dying_gasp / power_off / unknown
+    config_state: str | None = None
+    match_state: str | None = None
+    description: str | None = None
+    onu_type: str | None = None
+    distance_m: int | None = None
+    last_down_cause: str | None = None
+
+
+@dataclass(frozen=True)
+class OnuOptical:
+    rx_dbm: float | None = None
+    tx_dbm: float | None = None
+    olt_rx_dbm: float | None = None
+    temperature_c: float | None = None
+    voltage_v: float | None = None
+    bias_ma: float | None = None
+
+
+@dataclass(frozen=True)
+class BoardInfo:
+    frame: int
+    slot: int
+    board_name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class OltVersion:
+    model: str | None = None
+    software_version: str | None = None
+    boards: list[BoardInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommandAnswer:
+    command: str
+    output: str
+    elapsed_s: float = 0.0
+
+
+class CliCommandError(RuntimeError):
+    """The device answered a command with an error: says which device, which command, what it said."""
+
+    def __init__(
+        self, device: str, command: str, output: str, reason: str, answers: list[CommandAnswer] | None = None
+    ) -> None:
+        self.device, self.command, self.output, self.reason = device, command, output, reason
+        self.answers = answers or []  # every answer up to and including the failed one
+        super().__init__(f"{device}: command {command!r} failed: {reason}")
+
+
+class VendorDriver(abc.ABC):
+    """One vendor family's CLI knowledge. Stateless; one instance per family."""
+
+    family: VendorFamily
+    #: strings that mark a failed command in the device's answer
+    failed_when_contains: tuple[str, ...] = ()
+
+    # --- connection ---------------------------------------------------------
+    @abc.abstractmethod
+    def scrapli_options(self, transport: str) -> dict[str, Any]:
+        """Nornir ConnectionOptions for the `scrapli` connection plugin:
+        {"platform": ..., "extras": {...}} for transport "ssh" or "telnet"."""
+
+    # --- show commands ------------------------------------------------------
+    @abc.abstractmethod
+    def cmd_autofind(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def cmd_onu_list(self, frame: int, slot: int, port: int) -> list[str]: ...
+
+    @abc.abstractmethod
+    def cmd_onu_detail(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]: ...
+
+    @abc.abstractmethod
+    def cmd_onu_optical(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]: ...
+
+    @abc.abstractmethod
+    def cmd_version(self) -> list[str]: ...
+
+    # --- parsers (input: the verbatim answer to the show command) ----------
+    @abc.abstractmethod
+    def parse_autofind(self, text: str) -> list[AutofindOnu]: ...
+
+    @abc.abstractmethod
+    def parse_onu_list(self, text: str, frame: int, slot: int, port: int) -> list[OnuState]: ...
+
+    @abc.abstractmethod
+    def parse_onu_detail(self, text: str) -> OnuState: ...
+
+    @abc.abstractmethod
+    def parse_onu_optical(self, text: str) -> OnuOptical: ...
+
+    @abc.abstractmethod
+    def parse_version(self, text: str) -> OltVersion: ...
+
+    # --- command results ----------------------------------------------------
+    def command_error(self, command: str, output: str) -> str | None:
+        """Why this answer means failure (None when it succeeded). Covers what
+        failed_when_contains cannot, e.g. Huawei's `success: 0`."""
+        for marker in self.failed_when_contains:
+            if marker in output:
+                return f"device answered {marker!r}"
+        return None
+
+    def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
+        """Send commands one by one on an open scrapli connection, stopping at the
+        first failure (CliCommandError carries every answer so far). Vendors
+        override this to answer interactive confirmations."""
+        answers: list[CommandAnswer] = []
+        for command in commands:
+            response = conn.send_command(command)
+            answers.append(CommandAnswer(command, response.result, response.elapsed_time or 0.0))
+            reason = self.command_error(command, response.result)
+            if reason:
+                raise CliCommandError(device, command, response.result, reason, answers)
+        return answers
+
+    # --- templates ----------------------------------------------------------
+    @property
+    def template_dir(self) -> Path:
+        return Path(__file__).parent / self.family.value / "templates"
+
+    def default_templates(self) -> Mapping[str, str]:
+        """Shipped default template body for each action (file name = action)."""
+        return {p.stem: p.read_text() for p in sorted(self.template_dir.glob("*.j2"))}
+
+    #: action whose rendering undoes each action (authorize -> remove ...)
+    compensation: Mapping[str, str] = {"authorize": "remove", "suspend": "resume", "resume": "suspend"}
