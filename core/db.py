@@ -47,6 +47,7 @@ def libpq_url(url: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
+    _ENGINE_URLS.add(url)
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True)
 
 
@@ -87,3 +88,12 @@ def current_database_url() -> str:
     if not url:
         raise RuntimeError("no database configured: set DATABASE_URL or start through `ponstack up`")
     return url
+
+
+def dispose_engine(url: str) -> None:
+    """Close pooled connections to `url` (before dropping that database)."""
+    if url in _ENGINE_URLS:
+        get_engine(url).dispose()
+
+
+_ENGINE_URLS: set[str] = set()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 
+from sqlalchemy import MetaData, Table
+
 from core.db import metadata
 
 # Domain model modules, named rather than imported so that core keeps no
@@ -15,7 +17,7 @@ MODEL_MODULES = ("core.models", "crm.models", "oms.models")
 DOMAIN_OF_MODULE = {"core.models": "shared", "crm.models": "CRM", "oms.models": "OMS"}
 
 
-def load_all_models():  # type: ignore[no-untyped-def]
+def load_all_models() -> MetaData:
     for name in MODEL_MODULES:
         importlib.import_module(name)
     return metadata
@@ -28,5 +30,38 @@ def table_domains() -> dict[str, str]:
     domains: dict[str, str] = {}
     for mapper in Base.registry.mappers:
         table = mapper.local_table
+        assert isinstance(table, Table)
         domains[table.name] = DOMAIN_OF_MODULE.get(mapper.class_.__module__, "other")
     return domains
+
+
+# Tables in the database that belong to other components (the job queue's own
+# schema) and are not ours to compare or validate.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
+
+
+# Seed rows every install needs: (label, SQL returning a count, minimum count).
+# Kept as SQL so validation needs no domain imports and runs in one round-trip each.
+REQUIRED_SETTINGS = (
+    "acs.url",
+    "acs.username",
+    "acs.password",
+    "monitoring.status_interval_s",
+    "monitoring.optical_interval_s",
+    "monitoring.history_retention_days",
+    "monitoring.low_signal_dbm",
+)
+SEED_CHECKS: list[tuple[str, str, int]] = [
+    ("vendors", "SELECT count(*) FROM vendors WHERE slug IN ('huawei', 'zte')", 2),
+    (
+        "settings",
+        "SELECT count(*) FROM settings WHERE key IN ("
+        + ", ".join(f"'{k}'" for k in REQUIRED_SETTINGS)
+        + ")",
+        len(REQUIRED_SETTINGS),
+    ),
+]

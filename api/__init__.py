@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI). Depends on the domain packages; nothing depends on it."""

@@ -1,0 +1,38 @@
+"""The FastAPI application. It refuses to start on an invalid schema."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from api import health
+from core.checks import validate_schema
+from core.db import set_database_url
+
+log = logging.getLogger("ponstack.api")
+
+
+class SchemaInvalid(RuntimeError):
+    pass
+
+
+def create_app(database_url: str, started_at: float | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        result = await run_in_threadpool(validate_schema, database_url)
+        if not result.ok:
+            raise SchemaInvalid(f"refusing to serve: schema invalid: {result.one_line()}")
+        if started_at is not None:
+            log.info("ponstack API ready in %.2f s (schema %s)", time.monotonic() - started_at, result.revision)
+        yield
+
+    set_database_url(database_url)
+    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan)
+    app.state.database_url = database_url
+    app.include_router(health.router)
+    return app

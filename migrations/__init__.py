@@ -1,0 +1,1 @@
+"""The one authoritative Alembic migration set (see env.py for the start-up lock)."""

@@ -1,0 +1,122 @@
+"""Shared fixtures: a real PostgreSQL and fresh databases per test.
+
+With DATABASE_URL set, tests create their databases on that server; without
+it they start an embedded PostgreSQL (pgserver). Every test database is created
+for the test and dropped after it, so nothing depends on an earlier run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from cryptography.fernet import Fernet
+
+os.environ.setdefault("PONSTACK_SECRET_KEY", Fernet.generate_key().decode())
+
+from core.db import dispose_engine, libpq_url  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _server_admin_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return _with_database(libpq_url(url), "postgres")
+    import pgserver
+
+    # A short fixed path: the server's Unix socket lives in it (path length limit).
+    server = pgserver.get_server(Path(tempfile.gettempdir()) / "ponstack-test-pg", cleanup_mode="stop")
+    return server.get_uri()
+
+
+def _with_database(url: str, name: str) -> str:
+    """Replace the database name in a libpq URL, keeping host and query options."""
+    base, _, query = url.partition("?")
+    scheme, _, rest = base.partition("://")
+    authority = rest.split("/", 1)[0]
+    return f"{scheme}://{authority}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return _server_admin_url()
+
+
+class Databases:
+    """Creates and drops uniquely named databases on the test server."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+
+    def create(self, template: str | None = None) -> str:
+        name = f"ps_test_{uuid.uuid4().hex[:12]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"{clause}')
+        self.created.append(name)
+        return _with_database(self.admin_url, name)
+
+    def drop(self, url: str) -> None:
+        dispose_engine(url)
+        name = url.split("?")[0].rsplit("/", 1)[1]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(pg_admin_url: str) -> Databases:
+    return Databases(pg_admin_url)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(databases: Databases) -> Iterator[str]:
+    """One database migrated to head, used as the template of every `db_url`."""
+    from alembic import command
+
+    from core.migrate import alembic_config
+
+    url = databases.create()
+    command.upgrade(alembic_config(url), "head")
+    dispose_engine(url)
+    yield url.split("?")[0].rsplit("/", 1)[1]
+    databases.drop(url)
+
+
+@pytest.fixture
+def db_url(databases: Databases, migrated_template: str) -> Iterator[str]:
+    """A fresh database at head (with seed rows), dropped after the test."""
+    url = databases.create(template=migrated_template)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_db_url(databases: Databases) -> Iterator[str]:
+    """A fresh empty database, dropped after the test."""
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+def run_ponstack(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `ponstack` console entry point in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -1,0 +1,87 @@
+"""/health/live and /health/ready, and the API's refusal to start on a bad schema."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import SchemaInvalid, create_app
+from core.db import libpq_url
+from tests.conftest import REPO_ROOT
+
+
+def test_ready_reports_revision_when_schema_valid(db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
+        assert client.get("/health/live").json() == {"status": "ok"}
+        ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    schema = ready.json()["schema"]
+    assert schema["ok"] is True
+    assert schema["revision"] == schema["head"]
+
+
+def test_ready_turns_503_when_schema_breaks(db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
+        assert client.get("/health/ready").status_code == 200
+        with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
+            conn.execute("DROP TABLE onu_samples")
+        ready = client.get("/health/ready")
+        live = client.get("/health/live")
+    assert ready.status_code == 503
+    assert any("onu_samples" in p for p in ready.json()["schema"]["problems"])
+    assert live.status_code == 200
+
+
+def test_api_refuses_to_start_on_invalid_schema(empty_db_url: str) -> None:
+    with pytest.raises(SchemaInvalid, match="expected head"), TestClient(create_app(empty_db_url)):
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1)
+            if response.status_code == 200:
+                return dict(response.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("ponstack up did not become ready")
+
+
+@pytest.mark.slow
+def test_up_on_embedded_default_serves_ready(tmp_path: Path) -> None:
+    # Short data dir: the embedded server's Unix socket lives inside it.
+    data_dir = Path(f"/tmp/ps-up-{os.getpid()}")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"PONSTACK_DATA_DIR": str(data_dir), "PONSTACK_SECRET_KEY": ""})
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "up", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        body = _wait_ready(port, proc, timeout=90)
+        assert body["schema"]["ok"] is True
+        assert (data_dir / "secret.key").exists(), "the embedded default keeps a generated key"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        subprocess.run(["rm", "-rf", str(data_dir)], check=False)
