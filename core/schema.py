@@ -56,7 +56,19 @@ REQUIRED_SETTINGS = (
     "monitoring.low_signal_dbm",
 )
 SEED_CHECKS: list[tuple[str, str, int]] = [
+    (
+        "job queue schema",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('procrastinate_jobs', 'procrastinate_events') "
+        "AND relnamespace = current_schema()::regnamespace",
+        2,
+    ),
     ("vendors", "SELECT count(*) FROM vendors WHERE slug IN ('huawei', 'zte')", 2),
+    (
+        "cli templates",  # 3 vendor families x 8 actions, each with its version history
+        "SELECT count(*) FROM cli_templates t "
+        "WHERE EXISTS (SELECT 1 FROM cli_template_versions v WHERE v.template_id = t.id)",
+        24,
+    ),
     (
         "settings",
         "SELECT count(*) FROM settings WHERE key IN ("

@@ -52,6 +52,10 @@ class SimSession(abc.ABC):
         """A pending (y/n) question to show instead of the prompt, if any."""
         return None
 
+    def echo_input(self) -> bool:
+        """Whether typed characters are echoed (False while a password is being typed)."""
+        return True
+
 
 class SimulatedOlt(abc.ABC):
     """The state of one simulated OLT; shared by all its sessions."""
@@ -91,8 +95,46 @@ class _SshServer(asyncssh.SSHServer):
         return username == self.olt.username and password == self.olt.password
 
 
+class _LineReader:
+    """Reads lines from the client, echoing characters as a terminal does
+    (scrapli waits for the echo of a command before it sends the return)."""
+
+    def __init__(self, process: asyncssh.SSHServerProcess[str]) -> None:
+        self.process = process
+        self.pending = ""
+
+    async def read_line(self, echo: bool) -> str | None:
+        line: list[str] = []
+        while True:
+            if not self.pending:
+                self.pending = await self.process.stdin.read(4096)
+                if self.pending == "":
+                    return None
+            ch, self.pending = self.pending[0], self.pending[1:]
+            if ch == "\r" and self.pending.startswith("\n"):
+                self.pending = self.pending[1:]
+            if ch in "\r\n":
+                return "".join(line)
+            if ch in "\x7f\b":
+                if line:
+                    line.pop()
+                    if echo:
+                        self.process.stdout.write("\b \b")
+                continue
+            line.append(ch)
+            if echo:
+                self.process.stdout.write(ch)
+
+    async def read_key(self) -> str:
+        if not self.pending:
+            self.pending = await self.process.stdin.read(4096)
+        key, self.pending = self.pending[:1], self.pending[1:]
+        return key
+
+
 async def _serve_session(olt: SimulatedOlt, process: asyncssh.SSHServerProcess[str]) -> None:
     session = olt.new_session()
+    reader = _LineReader(process)
     olt.logins += 1
     commands_seen = 0
     try:
@@ -100,10 +142,9 @@ async def _serve_session(olt: SimulatedOlt, process: asyncssh.SSHServerProcess[s
             process.stdout.write(olt.banner)
         process.stdout.write(session.prompt())
         while not session.closed:
-            line = await process.stdin.readline()
-            if line == "":
+            line = await reader.read_line(session.echo_input())
+            if line is None:
                 break
-            line = line.rstrip("\r\n")
             commands_seen += 1
             with olt.lock:
                 olt.command_log.append(line)
@@ -115,7 +156,7 @@ async def _serve_session(olt: SimulatedOlt, process: asyncssh.SSHServerProcess[s
             if answer is None:
                 with olt.lock:
                     answer = session.execute(line)
-            await _write_paged(process, session, answer)
+            await _write_paged(process, reader, session, answer)
             if session.closed:
                 break
             process.stdout.write(session.confirm_prompt() or session.prompt())
@@ -132,7 +173,9 @@ def _injected_answer(olt: SimulatedOlt, line: str) -> str | None:
     return None
 
 
-async def _write_paged(process: asyncssh.SSHServerProcess[str], session: SimSession, answer: str) -> None:
+async def _write_paged(
+    process: asyncssh.SSHServerProcess[str], reader: _LineReader, session: SimSession, answer: str
+) -> None:
     # Echo the command like a real terminal, then the answer, paging when enabled.
     lines = answer.split("\n") if answer else []
     page = session.page_lines
@@ -144,7 +187,7 @@ async def _write_paged(process: asyncssh.SSHServerProcess[str], session: SimSess
         process.stdout.write("\n".join(lines[start : start + page]) + "\n")
         if start + page < len(lines):
             process.stdout.write(session.more_prompt)
-            key = await process.stdin.read(1)
+            key = await reader.read_key()
             # Erase the pager text the way real devices do (backspaces / CR).
             process.stdout.write("\r" + " " * len(session.more_prompt) + "\r")
             if key in ("q", "Q"):

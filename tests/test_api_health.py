@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import SchemaInvalid, create_app
 from core.db import libpq_url
-from tests.conftest import REPO_ROOT
+from tests.fixtures import REPO_ROOT
 
 
 def test_ready_reports_revision_when_schema_valid(db_url: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from core.checks import validate_schema
 from core.db import get_engine, libpq_url
 from core.migrate import MIGRATIONS_DIR, current_heads
-from tests.conftest import REPO_ROOT, run_ponstack
+from tests.fixtures import REPO_ROOT, run_ponstack
 
 
 def test_migrate_empty_database_then_check(empty_db_url: str) -> None:

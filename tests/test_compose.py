@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from core.cli import build_parser
-from tests.conftest import REPO_ROOT
+from tests.fixtures import REPO_ROOT
 
 
 def _compose() -> dict[str, Any]:

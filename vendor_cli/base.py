@@ -112,6 +112,8 @@ class VendorDriver(abc.ABC):
     family: VendorFamily
     #: strings that mark a failed command in the device's answer
     failed_when_contains: tuple[str, ...] = ()
+    #: lowest ONU id on a PON port (Huawei counts from 0, ZTE from 1)
+    first_onu_id: int = 0
 
     # --- connection ---------------------------------------------------------
     @abc.abstractmethod

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL and fresh databases per test.
+"""Shared fixtures (loaded for every package by the root conftest.py): a real PostgreSQL
+and fresh databases per test.
 
 With DATABASE_URL set, tests create their databases on that server; without
 it they start an embedded PostgreSQL (pgserver). Every test database is created

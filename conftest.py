@@ -1,0 +1,3 @@
+"""Make the shared fixtures (tests/conftest.py) available to every package's tests."""
+
+pytest_plugins = ["tests.fixtures"]

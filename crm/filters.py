@@ -1,0 +1,177 @@
+"""List query parameters: pagination plus per-resource filters.
+
+Each model is used as `Annotated[XFilter, Query()]`; unknown parameters are
+rejected (422) so a misspelt filter never silently returns everything."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+
+from core.models import VendorFamily
+from crm.models import (
+    Customer,
+    CustomerStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    ServicePlan,
+    ServicePlanProfile,
+    Subscription,
+    SubscriptionStatus,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        return []
+
+    def apply(self, stmt: Select) -> Select:  # type: ignore[type-arg]
+        conditions = self.conditions()
+        return stmt.where(and_(*conditions)) if conditions else stmt
+
+
+class CustomerFilter(ListQuery):
+    q: str | None = Field(None, description="substring of code, name, email or phone")
+    code: str | None = None
+    status: CustomerStatus | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.q:
+            pattern = _contains(self.q)
+            columns = (Customer.code, Customer.name, Customer.email, Customer.phone)
+            found.append(or_(*(c.ilike(pattern) for c in columns)))
+        if self.code is not None:
+            found.append(Customer.code == self.code)
+        if self.status is not None:
+            found.append(Customer.status == self.status)
+        return found
+
+
+class ServicePlanFilter(ListQuery):
+    q: str | None = Field(None, description="substring of the plan name")
+    is_active: bool | None = None
+    vendor_family: VendorFamily | None = Field(None, description="plans mapped to this vendor family")
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.q:
+            found.append(ServicePlan.name.ilike(_contains(self.q)))
+        if self.is_active is not None:
+            found.append(ServicePlan.is_active.is_(self.is_active))
+        if self.vendor_family is not None:
+            mapped = select(ServicePlanProfile.plan_id).where(
+                ServicePlanProfile.vendor_family == self.vendor_family
+            )
+            found.append(ServicePlan.id.in_(mapped))
+        return found
+
+
+class SubscriptionFilter(ListQuery):
+    customer_id: int | None = None
+    plan_id: int | None = None
+    status: SubscriptionStatus | None = None
+    pppoe_username: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.customer_id is not None:
+            found.append(Subscription.customer_id == self.customer_id)
+        if self.plan_id is not None:
+            found.append(Subscription.plan_id == self.plan_id)
+        if self.status is not None:
+            found.append(Subscription.status == self.status)
+        if self.pppoe_username is not None:
+            found.append(Subscription.pppoe_username == self.pppoe_username)
+        return found
+
+
+class InvoiceFilter(ListQuery):
+    customer_id: int | None = None
+    status: InvoiceStatus | None = None
+    number: str | None = None
+    issued_from: date | None = Field(None, description="issued on or after")
+    issued_to: date | None = Field(None, description="issued on or before")
+    overdue_on: date | None = Field(None, description="issued, unpaid and due before this day")
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.customer_id is not None:
+            found.append(Invoice.customer_id == self.customer_id)
+        if self.status is not None:
+            found.append(Invoice.status == self.status)
+        if self.number is not None:
+            found.append(Invoice.number == self.number)
+        if self.issued_from is not None:
+            found.append(Invoice.issued_on >= self.issued_from)
+        if self.issued_to is not None:
+            found.append(Invoice.issued_on <= self.issued_to)
+        if self.overdue_on is not None:
+            found.append(and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_on < self.overdue_on))
+        return found
+
+
+class PaymentFilter(ListQuery):
+    customer_id: int | None = None
+    invoice_id: int | None = None
+    method: PaymentMethod | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.customer_id is not None:
+            found.append(Payment.customer_id == self.customer_id)
+        if self.invoice_id is not None:
+            found.append(Payment.invoice_id == self.invoice_id)
+        if self.method is not None:
+            found.append(Payment.method == self.method)
+        if self.received_from is not None:
+            found.append(Payment.received_at >= self.received_from)
+        if self.received_to is not None:
+            found.append(Payment.received_at <= self.received_to)
+        return found
+
+
+class TicketFilter(ListQuery):
+    q: str | None = Field(None, description="substring of the subject")
+    customer_id: int | None = None
+    onu_id: int | None = None
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    assigned_to_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.q:
+            found.append(Ticket.subject.ilike(_contains(self.q)))
+        for column, value in (
+            (Ticket.customer_id, self.customer_id),
+            (Ticket.onu_id, self.onu_id),
+            (Ticket.status, self.status),
+            (Ticket.priority, self.priority),
+            (Ticket.assigned_to_id, self.assigned_to_id),
+        ):
+            if value is not None:
+                found.append(column == value)
+        return found

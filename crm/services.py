@@ -1,0 +1,633 @@
+"""CRM business rules. Every change is flushed (so database constraints report
+here, as CrmError) and audited in the caller's transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
+
+from core.audit import audit
+from core.db import Base
+from crm import schemas
+from crm.filters import ListQuery
+from crm.models import (
+    Customer,
+    CustomerStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    ServicePlan,
+    ServicePlanProfile,
+    Subscription,
+    SubscriptionStatus,
+    Ticket,
+    TicketComment,
+)
+
+M = TypeVar("M", bound=Base)
+R = TypeVar("R", bound=BaseModel)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+# --- errors --------------------------------------------------------------------
+
+
+class CrmError(Exception):
+    status_code: ClassVar[int] = 400
+
+
+class NotFound(CrmError):
+    status_code = 404
+
+
+class Conflict(CrmError):
+    status_code = 409
+
+
+class Invalid(CrmError):
+    status_code = 422
+
+
+# --- plumbing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Who makes a change, for the audit log."""
+
+    actor: str = "api"
+    request_id: str | None = None
+
+
+LABELS: dict[type[Base], str] = {
+    Customer: "customer",
+    ServicePlan: "service plan",
+    Subscription: "subscription",
+    Invoice: "invoice",
+    Payment: "payment",
+    Ticket: "ticket",
+    TicketComment: "ticket comment",
+}
+
+READ_SCHEMAS: dict[type[Base], type[BaseModel]] = {
+    Customer: schemas.CustomerRead,
+    ServicePlan: schemas.ServicePlanRead,
+    Subscription: schemas.SubscriptionRead,
+    Invoice: schemas.InvoiceRead,
+    Payment: schemas.PaymentRead,
+    Ticket: schemas.TicketRead,
+    TicketComment: schemas.TicketCommentRead,
+}
+
+
+def describe(obj: Base) -> str:
+    label = LABELS.get(type(obj), type(obj).__name__)
+    obj_id = getattr(obj, "id", None)
+    return f"{label} {obj_id}" if obj_id is not None else f"new {label}"
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    """The object as the API shows it, so secrets never reach the audit log."""
+    return READ_SCHEMAS[type(obj)].model_validate(obj).model_dump(mode="json")
+
+
+def record(
+    session: Session,
+    ctx: ChangeContext,
+    action: str,
+    obj: Base,
+    before: dict[str, Any] | None,
+    message: str = "",
+) -> None:
+    after = None if action == "delete" else snapshot(obj)
+    obj_type = LABELS[type(obj)].replace(" ", "_")
+    audit(
+        session,
+        ctx.actor,
+        action,
+        obj_type,
+        getattr(obj, "id", None),
+        before,
+        after,
+        message=message,
+        request_id=ctx.request_id,
+    )
+
+
+def get_or_404(session: Session, model: type[M], obj_id: int, lock: bool = False) -> M:
+    """`lock` holds the row until commit, for changes whose rules read other rows (payments vs. status)."""
+    obj = session.get(model, obj_id, with_for_update=lock)
+    if obj is None:
+        raise NotFound(f"{LABELS.get(model, model.__name__)} {obj_id} not found")
+    return obj
+
+
+def require(session: Session, model: type[M], obj_id: int, field: str, lock: bool = False) -> M:
+    """Look up an object named in a request body: a missing one makes the body invalid."""
+    obj = session.get(model, obj_id, with_for_update=lock)
+    if obj is None:
+        raise Invalid(f"{field}: {LABELS.get(model, model.__name__)} {obj_id} does not exist")
+    return obj
+
+
+_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) (?P<rest>.*)")
+_TABLE = re.compile(r'table "(?P<table>[^"]+)"')
+
+
+def constraint_error(exc: IntegrityError, what: str) -> CrmError:
+    """Turn a PostgreSQL constraint violation into an error naming the field."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    diag = getattr(exc.orig, "diag", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    key = _KEY_DETAIL.match(detail)
+    table = _TABLE.search(detail)
+    if sqlstate == "23505" and key:
+        return Conflict(f"{what}: {key['columns']} {key['values']!r} already exists")
+    if sqlstate == "23503" and key and "still referenced" in key["rest"]:
+        return Conflict(f"{what} is still referenced by {table['table'] if table else 'other rows'}")
+    if sqlstate == "23503" and key:
+        return Invalid(f"{what}: {key['columns']} {key['values']} does not exist")
+    if sqlstate == "23514":
+        return Invalid(f"{what}: violates {getattr(diag, 'constraint_name', 'a check constraint')}")
+    return Conflict(f"{what}: {getattr(diag, 'message_primary', None) or exc.orig}")
+
+
+def flush(session: Session, what: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise constraint_error(exc, what) from exc
+
+
+def list_page(
+    session: Session, model: type[M], query: ListQuery, read: type[R], *options: ORMOption
+) -> schemas.Page[R]:
+    count = session.scalar(query.apply(select(func.count()).select_from(model))) or 0
+    stmt = query.apply(select(model)).order_by(model.id).limit(query.limit).offset(query.offset)  # type: ignore[attr-defined]
+    rows = session.scalars(stmt.options(*options)).all()
+    return schemas.Page[read](
+        count=count, limit=query.limit, offset=query.offset, results=[read.model_validate(r) for r in rows]
+    )
+
+
+def _apply(obj: Base, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        setattr(obj, field, value)
+
+
+def _create(session: Session, ctx: ChangeContext, obj: M) -> M:
+    session.add(obj)
+    flush(session, describe(obj))
+    record(session, ctx, "create", obj, None)
+    return obj
+
+
+def _finish_update(
+    session: Session, ctx: ChangeContext, obj: M, before: dict[str, Any], message: str = ""
+) -> M:
+    flush(session, describe(obj))
+    if snapshot(obj) != before or message:
+        record(session, ctx, "update", obj, before, message)
+    return obj
+
+
+def _delete(session: Session, ctx: ChangeContext, obj: Base) -> None:
+    before = snapshot(obj)
+    what = describe(obj)
+    session.delete(obj)
+    flush(session, what)
+    record(session, ctx, "delete", obj, before)
+
+
+# --- customers -----------------------------------------------------------------
+
+
+def create_customer(session: Session, data: schemas.CustomerCreate, ctx: ChangeContext) -> Customer:
+    return _create(session, ctx, Customer(**data.model_dump()))
+
+
+def update_customer(
+    session: Session, customer_id: int, data: schemas.CustomerUpdate, ctx: ChangeContext
+) -> Customer:
+    customer = get_or_404(session, Customer, customer_id)
+    before = snapshot(customer)
+    _apply(customer, data.changes())
+    return _finish_update(session, ctx, customer, before)
+
+
+def delete_customer(session: Session, customer_id: int, ctx: ChangeContext) -> None:
+    customer = get_or_404(session, Customer, customer_id)
+    if customer.subscriptions:
+        raise Conflict(
+            f"customer {customer_id} has {len(customer.subscriptions)} subscription(s); "
+            "cancel and delete them first"
+        )
+    _delete(session, ctx, customer)
+
+
+# --- service plans -------------------------------------------------------------
+
+
+def _profile_row(profile: schemas.ServicePlanProfileIn) -> ServicePlanProfile:
+    return ServicePlanProfile(**profile.model_dump())
+
+
+def _sync_profiles(plan: ServicePlan, wanted: Sequence[schemas.ServicePlanProfileIn]) -> None:
+    """Update rows in place (the (plan, vendor family) pair is unique, and the
+    flush would insert a replacement before deleting the old row)."""
+    existing = {p.vendor_family: p for p in plan.profiles}
+    wanted_by_family = {p.vendor_family: p for p in wanted}
+    for family, row in existing.items():
+        if family not in wanted_by_family:
+            plan.profiles.remove(row)
+    for family, profile in wanted_by_family.items():
+        if family in existing:
+            _apply(existing[family], profile.model_dump())
+        else:
+            plan.profiles.append(_profile_row(profile))
+
+
+def create_plan(session: Session, data: schemas.ServicePlanCreate, ctx: ChangeContext) -> ServicePlan:
+    plan = ServicePlan(
+        **data.model_dump(exclude={"profiles"}), profiles=[_profile_row(p) for p in data.profiles]
+    )
+    return _create(session, ctx, plan)
+
+
+def update_plan(
+    session: Session, plan_id: int, data: schemas.ServicePlanUpdate, ctx: ChangeContext
+) -> ServicePlan:
+    plan = get_or_404(session, ServicePlan, plan_id)
+    before = snapshot(plan)
+    _apply(plan, data.changes(exclude=frozenset({"profiles"})))
+    if data.profiles is not None:
+        _sync_profiles(plan, data.profiles)
+    return _finish_update(session, ctx, plan, before)
+
+
+def put_plan_profile(
+    session: Session, plan_id: int, profile: schemas.ServicePlanProfileIn, ctx: ChangeContext
+) -> ServicePlan:
+    """Create or replace the plan's mapping for one vendor family."""
+    plan = get_or_404(session, ServicePlan, plan_id)
+    before = snapshot(plan)
+    others = [schemas.ServicePlanProfileIn.model_validate(p, from_attributes=True) for p in plan.profiles]
+    kept = [p for p in others if p.vendor_family != profile.vendor_family]
+    _sync_profiles(plan, [*kept, profile])
+    return _finish_update(session, ctx, plan, before)
+
+
+def delete_plan_profile(session: Session, plan_id: int, family: str, ctx: ChangeContext) -> ServicePlan:
+    plan = get_or_404(session, ServicePlan, plan_id)
+    row = next((p for p in plan.profiles if p.vendor_family == family), None)
+    if row is None:
+        raise NotFound(f"service plan {plan_id} has no profile for vendor family {family}")
+    before = snapshot(plan)
+    plan.profiles.remove(row)
+    return _finish_update(session, ctx, plan, before)
+
+
+def delete_plan(session: Session, plan_id: int, ctx: ChangeContext) -> None:
+    _delete(session, ctx, get_or_404(session, ServicePlan, plan_id))
+
+
+# --- subscriptions -------------------------------------------------------------
+
+SUBSCRIPTION_TRANSITIONS: dict[SubscriptionStatus, frozenset[SubscriptionStatus]] = {
+    SubscriptionStatus.PENDING: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED}),
+    SubscriptionStatus.ACTIVE: frozenset({SubscriptionStatus.SUSPENDED, SubscriptionStatus.CANCELLED}),
+    SubscriptionStatus.SUSPENDED: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED}),
+    SubscriptionStatus.CANCELLED: frozenset(),  # terminal: a returning customer gets a new subscription
+}
+
+
+def _check_plan_on_sale(plan: ServicePlan, subscription: Subscription) -> None:
+    if not plan.is_active:
+        raise Conflict(f"{describe(subscription)}: service plan {plan.id} is not active (no longer sold)")
+
+
+def change_subscription_status(subscription: Subscription, new: SubscriptionStatus) -> None:
+    """Move a subscription through its lifecycle, stamping start and end dates."""
+    old = subscription.status or SubscriptionStatus.PENDING
+    if new == old:
+        return
+    if new not in SUBSCRIPTION_TRANSITIONS[old]:
+        raise Conflict(f"{describe(subscription)} cannot go from {old.value} to {new.value}")
+    customer = subscription.customer
+    if new == SubscriptionStatus.ACTIVE and customer.status != CustomerStatus.ACTIVE:
+        raise Conflict(
+            f"{describe(subscription)} cannot be activated: customer {customer.id} is {customer.status.value}"
+        )
+    subscription.status = new
+    if new == SubscriptionStatus.ACTIVE and subscription.started_on is None:
+        subscription.started_on = date.today()
+    if new == SubscriptionStatus.CANCELLED and subscription.ended_on is None:
+        subscription.ended_on = date.today()
+
+
+def _check_dates(subscription: Subscription) -> None:
+    start, end = subscription.started_on, subscription.ended_on
+    if start and end and end < start:
+        raise Invalid(f"{describe(subscription)}: ended_on {end} is before started_on {start}")
+
+
+def create_subscription(
+    session: Session, data: schemas.SubscriptionCreate, ctx: ChangeContext
+) -> Subscription:
+    subscription = Subscription(
+        customer=require(session, Customer, data.customer_id, "customer_id"),
+        plan=require(session, ServicePlan, data.plan_id, "plan_id"),
+        status=SubscriptionStatus.PENDING,
+        pppoe_username=data.pppoe_username,
+        pppoe_password=data.pppoe_password.get_secret_value() if data.pppoe_password else None,
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+    )
+    _check_plan_on_sale(subscription.plan, subscription)
+    change_subscription_status(subscription, data.status)
+    _check_dates(subscription)
+    return _create(session, ctx, subscription)
+
+
+def _password_message(data: schemas.SubscriptionUpdate) -> str:
+    if "pppoe_password" not in data.model_fields_set:
+        return ""
+    return "pppoe password changed" if data.pppoe_password else "pppoe password cleared"
+
+
+def update_subscription(
+    session: Session, subscription_id: int, data: schemas.SubscriptionUpdate, ctx: ChangeContext
+) -> Subscription:
+    subscription = get_or_404(session, Subscription, subscription_id)
+    before = snapshot(subscription)
+    if data.plan_id is not None and data.plan_id != subscription.plan_id:
+        if subscription.status == SubscriptionStatus.CANCELLED:
+            raise Conflict(f"subscription {subscription_id} is cancelled; its plan cannot change")
+        subscription.plan = require(session, ServicePlan, data.plan_id, "plan_id")
+        _check_plan_on_sale(subscription.plan, subscription)
+    _apply(subscription, data.changes(exclude=frozenset({"plan_id", "status", "pppoe_password"})))
+    if "pppoe_password" in data.model_fields_set:
+        secret = data.pppoe_password
+        subscription.pppoe_password = secret.get_secret_value() if secret else None
+    if data.status is not None:
+        change_subscription_status(subscription, data.status)
+    _check_dates(subscription)
+    return _finish_update(session, ctx, subscription, before, _password_message(data))
+
+
+def delete_subscription(session: Session, subscription_id: int, ctx: ChangeContext) -> None:
+    subscription = get_or_404(session, Subscription, subscription_id)
+    if subscription.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED):
+        raise Conflict(
+            f"subscription {subscription_id} is {subscription.status.value}; cancel it before deleting it"
+        )
+    _delete(session, ctx, subscription)
+
+
+# --- invoices ------------------------------------------------------------------
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _line_row(session: Session, customer_id: int, line: schemas.InvoiceLineIn) -> InvoiceLine:
+    if line.subscription_id is not None:
+        subscription = require(session, Subscription, line.subscription_id, "lines.subscription_id")
+        if subscription.customer_id != customer_id:
+            raise Invalid(
+                f"lines.subscription_id: subscription {subscription.id} belongs to customer "
+                f"{subscription.customer_id}, not {customer_id}"
+            )
+    return InvoiceLine(**line.model_dump(), amount=line_amount(line.quantity, line.unit_price))
+
+
+def recompute_total(invoice: Invoice) -> None:
+    invoice.total = sum((line.amount for line in invoice.lines), ZERO)
+
+
+def _require_draft(invoice: Invoice, change: str) -> None:
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Conflict(f"invoice {invoice.id} is {invoice.status.value}; only a draft can {change}")
+
+
+def _next_invoice_id(session: Session) -> int:
+    return session.execute(select(func.nextval(func.pg_get_serial_sequence("invoices", "id")))).scalar_one()
+
+
+def create_invoice(session: Session, data: schemas.InvoiceCreate, ctx: ChangeContext) -> Invoice:
+    require(session, Customer, data.customer_id, "customer_id")
+    invoice_id = _next_invoice_id(session)
+    invoice = Invoice(
+        id=invoice_id,
+        number=data.number or f"INV-{invoice_id:06d}",
+        customer_id=data.customer_id,
+        currency=data.currency,
+        due_on=data.due_on,
+        status=InvoiceStatus.DRAFT,
+        lines=[_line_row(session, data.customer_id, line) for line in data.lines],
+    )
+    recompute_total(invoice)
+    return _create(session, ctx, invoice)
+
+
+def update_invoice(
+    session: Session, invoice_id: int, data: schemas.InvoiceUpdate, ctx: ChangeContext
+) -> Invoice:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    _require_draft(invoice, "be changed")
+    before = snapshot(invoice)
+    _apply(invoice, data.changes(exclude=frozenset({"lines"})))
+    if data.lines is not None:
+        invoice.lines = [_line_row(session, invoice.customer_id, line) for line in data.lines]
+    recompute_total(invoice)
+    return _finish_update(session, ctx, invoice, before)
+
+
+def add_invoice_line(
+    session: Session, invoice_id: int, line: schemas.InvoiceLineIn, ctx: ChangeContext
+) -> Invoice:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    _require_draft(invoice, "get new lines")
+    before = snapshot(invoice)
+    invoice.lines.append(_line_row(session, invoice.customer_id, line))
+    recompute_total(invoice)
+    return _finish_update(session, ctx, invoice, before)
+
+
+def delete_invoice_line(session: Session, invoice_id: int, line_id: int, ctx: ChangeContext) -> Invoice:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    line = next((li for li in invoice.lines if li.id == line_id), None)
+    if line is None:
+        raise NotFound(f"invoice {invoice_id} has no line {line_id}")
+    _require_draft(invoice, "lose lines")
+    before = snapshot(invoice)
+    invoice.lines.remove(line)
+    recompute_total(invoice)
+    return _finish_update(session, ctx, invoice, before)
+
+
+def issue_invoice(
+    session: Session, invoice_id: int, data: schemas.InvoiceIssue, ctx: ChangeContext
+) -> Invoice:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    _require_draft(invoice, "be issued")
+    if not invoice.lines:
+        raise Conflict(f"invoice {invoice_id} has no lines; nothing to issue")
+    if invoice.total <= 0:
+        raise Conflict(f"invoice {invoice_id} totals {invoice.total}; only a positive total can be issued")
+    before = snapshot(invoice)
+    invoice.issued_on = data.issued_on or invoice.issued_on or date.today()
+    invoice.due_on = data.due_on or invoice.due_on
+    if invoice.due_on and invoice.due_on < invoice.issued_on:
+        raise Invalid(
+            f"invoice {invoice_id}: due_on {invoice.due_on} is before issued_on {invoice.issued_on}"
+        )
+    invoice.status = InvoiceStatus.ISSUED
+    return _finish_update(session, ctx, invoice, before, "issued")
+
+
+def void_invoice(session: Session, invoice_id: int, ctx: ChangeContext) -> Invoice:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
+        raise Conflict(f"invoice {invoice_id} is {invoice.status.value}; it cannot be voided")
+    if invoice.payments:
+        raise Conflict(
+            f"invoice {invoice_id} has {len(invoice.payments)} payment(s); delete or move them before voiding"
+        )
+    before = snapshot(invoice)
+    invoice.status = InvoiceStatus.VOID
+    return _finish_update(session, ctx, invoice, before, "voided")
+
+
+def delete_invoice(session: Session, invoice_id: int, ctx: ChangeContext) -> None:
+    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
+    _require_draft(invoice, "be deleted (void it instead)")
+    _delete(session, ctx, invoice)
+
+
+# --- payments ------------------------------------------------------------------
+
+
+def amount_paid(invoice: Invoice) -> Decimal:
+    return sum((p.amount for p in invoice.payments), ZERO)
+
+
+def settle_invoice(invoice: Invoice) -> str:
+    """Mark an issued invoice paid once payments cover it (and back, if one is removed).
+
+    Returns the audit message for the status change, or "" when nothing changed."""
+    paid = amount_paid(invoice)
+    if invoice.status == InvoiceStatus.ISSUED and paid >= invoice.total:
+        invoice.status = InvoiceStatus.PAID
+        return f"paid: payments {paid} cover total {invoice.total}"
+    if invoice.status == InvoiceStatus.PAID and paid < invoice.total:
+        invoice.status = InvoiceStatus.ISSUED
+        return f"reopened: payments {paid} no longer cover total {invoice.total}"
+    return ""
+
+
+def _check_payable(invoice: Invoice, customer_id: int, currency: str) -> None:
+    if invoice.customer_id != customer_id:
+        raise Invalid(
+            f"invoice_id: invoice {invoice.id} belongs to customer {invoice.customer_id}, not {customer_id}"
+        )
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise Conflict(f"invoice {invoice.id} is {invoice.status.value}; only issued invoices take payments")
+    if currency != invoice.currency:
+        raise Invalid(f"currency: invoice {invoice.id} is in {invoice.currency}, the payment in {currency}")
+
+
+def _settle_and_record(session: Session, ctx: ChangeContext, invoice: Invoice | None) -> None:
+    if invoice is None:
+        return
+    before = snapshot(invoice)
+    message = settle_invoice(invoice)
+    if message:
+        _finish_update(session, ctx, invoice, before, message)
+
+
+def create_payment(session: Session, data: schemas.PaymentCreate, ctx: ChangeContext) -> Payment:
+    invoice = (
+        require(session, Invoice, data.invoice_id, "invoice_id", lock=True)
+        if data.invoice_id is not None
+        else None
+    )
+    customer_id = data.customer_id if data.customer_id is not None else getattr(invoice, "customer_id", None)
+    if customer_id is None:
+        raise Invalid("a payment needs customer_id or invoice_id")
+    require(session, Customer, customer_id, "customer_id")
+    currency = data.currency or (invoice.currency if invoice else "USD")
+    if invoice is not None:
+        _check_payable(invoice, customer_id, currency)
+    optional = {"received_at": data.received_at} if data.received_at else {}
+    payment = Payment(
+        customer_id=customer_id,
+        amount=data.amount,
+        currency=currency,
+        method=data.method,
+        reference=data.reference,
+        invoice=invoice,
+        **optional,
+    )
+    _create(session, ctx, payment)
+    _settle_and_record(session, ctx, invoice)
+    return payment
+
+
+def update_payment(
+    session: Session, payment_id: int, data: schemas.PaymentUpdate, ctx: ChangeContext
+) -> Payment:
+    payment = get_or_404(session, Payment, payment_id)
+    before = snapshot(payment)
+    _apply(payment, data.changes())
+    return _finish_update(session, ctx, payment, before)
+
+
+def delete_payment(session: Session, payment_id: int, ctx: ChangeContext) -> None:
+    payment = get_or_404(session, Payment, payment_id)
+    invoice = get_or_404(session, Invoice, payment.invoice_id, lock=True) if payment.invoice_id else None
+    if invoice is not None:
+        invoice.payments.remove(payment)
+    _delete(session, ctx, payment)
+    _settle_and_record(session, ctx, invoice)
+
+
+# --- tickets -------------------------------------------------------------------
+
+
+def create_ticket(session: Session, data: schemas.TicketCreate, ctx: ChangeContext) -> Ticket:
+    return _create(session, ctx, Ticket(**data.model_dump(), comments=[]))
+
+
+def update_ticket(session: Session, ticket_id: int, data: schemas.TicketUpdate, ctx: ChangeContext) -> Ticket:
+    ticket = get_or_404(session, Ticket, ticket_id)
+    before = snapshot(ticket)
+    _apply(ticket, data.changes())
+    return _finish_update(session, ctx, ticket, before)
+
+
+def delete_ticket(session: Session, ticket_id: int, ctx: ChangeContext) -> None:
+    _delete(session, ctx, get_or_404(session, Ticket, ticket_id))
+
+
+def add_ticket_comment(
+    session: Session, ticket_id: int, data: schemas.TicketCommentCreate, ctx: ChangeContext
+) -> TicketComment:
+    ticket = get_or_404(session, Ticket, ticket_id)
+    comment = TicketComment(body=data.body, author_id=data.author_id)
+    ticket.comments.append(comment)
+    return _create(session, ctx, comment)

@@ -1,0 +1,1 @@
+"""OMS HTTP routers; api/app.py includes them."""

@@ -1,0 +1,91 @@
+"""Job records: each device action's steps (commands, verbatim answers, timings)
+are written as they happen, in their own short transactions, so progress is
+visible while a job runs and survives a crashed worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from core.db import session_scope
+from oms.models import Job, JobStatus, JobStep, StepStatus
+
+FINAL_STATES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.COMPENSATED, JobStatus.NEEDS_RECONCILE,
+                JobStatus.CANCELLED}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StepRecord:
+    name: str
+    commands: list[str] = field(default_factory=list)
+    output: str = ""
+    status: StepStatus = StepStatus.OK
+    error: str | None = None
+
+
+class JobLog:
+    """Appends steps to one job."""
+
+    def __init__(self, url: str, job_id: int) -> None:
+        self.url = url
+        self.job_id = job_id
+        with session_scope(url) as session:
+            self._seq = session.execute(
+                select(func.coalesce(func.max(JobStep.seq), 0)).where(JobStep.job_id == job_id)
+            ).scalar_one()
+
+    @contextmanager
+    def step(self, name: str, commands: list[str] | None = None) -> Iterator[StepRecord]:
+        """Time a step and store it whatever happens; an exception marks it failed and propagates."""
+        record = StepRecord(name, list(commands or []))
+        started_at, started = now(), time.perf_counter()
+        try:
+            yield record
+        except Exception as exc:
+            record.status, record.error = StepStatus.FAILED, record.error or str(exc)
+            raise
+        finally:
+            self._store(record, started_at, (time.perf_counter() - started) * 1000)
+
+    def note(self, name: str, output: str = "", status: StepStatus = StepStatus.OK, error: str | None = None) -> None:
+        self._store(StepRecord(name, [], output, status, error), now(), 0.0)
+
+    def _store(self, record: StepRecord, started_at: datetime, duration_ms: float) -> None:
+        self._seq += 1
+        with session_scope(self.url) as session:
+            session.add(
+                JobStep(
+                    job_id=self.job_id, seq=self._seq, name=record.name, status=record.status,
+                    commands=record.commands, output=record.output, error=record.error,
+                    started_at=started_at, duration_ms=round(duration_ms, 3),
+                )
+            )
+
+
+def mark_running(url: str, job_id: int) -> bool:
+    """Claim a queued job; False when it is no longer queued (cancelled or done)."""
+    with session_scope(url) as session:
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=now(), attempts=Job.attempts + 1)
+        ).rowcount
+    return bool(claimed)
+
+
+def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> None:
+    with session_scope(url) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status, job.error, job.finished_at = status, error, now()
+        job.result = {**(job.result or {}), **result}

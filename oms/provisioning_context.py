@@ -1,0 +1,143 @@
+"""Build the template context for an ONU action from the database.
+
+OMCI-related parameters are never typed per ONU: they follow from the ONU
+type (port layout / OLT-side type), the CRM service plan (bandwidth, VLANs)
+and the profiles that exist on the ONU's OLT. Anything missing is reported
+as ProvisioningDataMissing naming what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import VendorFamily
+from core.system_settings import get_settings_map
+from crm.models import ServicePlan, ServicePlanProfile
+from oms.errors import ProvisioningDataMissing
+from oms.models import Olt, OltProfile, OltProfileKind, Onu, OnuTypeOltMapping, PonPort
+from vendor_cli.render import cli_safe
+
+
+def serial_hex(serial: str) -> str:
+    """HWTC11E70E9A -> 4857544311E70E9A (vendor id as ASCII hex + the 8 hex digits)."""
+    return serial[:4].encode("ascii").hex().upper() + serial[4:].upper()
+
+
+def build_context(
+    session: Session, onu: Onu, action: str, port: PonPort | None = None, onu_id: int | None = None
+) -> dict[str, Any]:
+    """Context for `action` on `onu`; `port`/`onu_id` override the stored position
+    (authorization picks them before the ONU row holds them)."""
+    port = port or onu.pon_port
+    if port is None:
+        raise ProvisioningDataMissing(f"ONU {onu.serial} has no PON port yet (not discovered)")
+    olt = port.olt
+    family = olt.family
+    context: dict[str, Any] = {
+        "olt": {"name": olt.name, "model": olt.model, "family": family.value},
+        "frame": port.frame,
+        "slot": port.slot,
+        "port": port.port,
+        "onu_id": onu.onu_index if onu_id is None else onu_id,
+        "serial": onu.serial,
+        "serial_hex": serial_hex(onu.serial),
+        "name": cli_safe(onu.name or onu.serial),
+        "description": cli_safe(onu.description or onu.name or onu.serial),
+        "service_port_index": onu.desired.get("service_port_index"),
+        "new": None,
+    }
+    context.update(_type_params(session, onu, olt, family))
+    context.update(_plan_params(session, onu, olt, family))
+    context["tr069"] = _tr069_params(session)
+    context["pppoe"] = _pppoe_params(onu)
+    return context
+
+
+def _type_params(session: Session, onu: Onu, olt: Olt, family: VendorFamily) -> dict[str, Any]:
+    if onu.onu_type is None:
+        raise ProvisioningDataMissing(
+            f"ONU {onu.serial} has no ONU type (equipment id {onu.equipment_id or 'unknown'} matches none); "
+            "set onu_type_id"
+        )
+    mapping = session.execute(
+        select(OnuTypeOltMapping).where(
+            OnuTypeOltMapping.onu_type_id == onu.onu_type.id, OnuTypeOltMapping.vendor_family == family
+        )
+    ).scalar_one_or_none()
+    if mapping is None:
+        raise ProvisioningDataMissing(
+            f"ONU type {onu.onu_type.vendor} {onu.onu_type.model} has no mapping for {family.value} OLTs"
+        )
+    params: dict[str, Any] = {"onu_type": mapping.olt_onu_type, "service_profile": mapping.service_profile}
+    params["service_profile_id"] = (
+        _profile_id(session, olt, OltProfileKind.SERVICE, mapping.service_profile)
+        if mapping.service_profile
+        else None
+    )
+    return params
+
+
+def _plan_params(session: Session, onu: Onu, olt: Olt, family: VendorFamily) -> dict[str, Any]:
+    plan = _plan_of(session, onu)
+    profile = session.execute(
+        select(ServicePlanProfile).where(
+            ServicePlanProfile.plan_id == plan.id, ServicePlanProfile.vendor_family == family
+        )
+    ).scalar_one_or_none()
+    if profile is None:
+        raise ProvisioningDataMissing(f"service plan {plan.name!r} has no profile mapping for {family.value} OLTs")
+    defaults = get_settings_map(session, "provisioning.")
+    user_vlan = onu.desired.get("user_vlan") or profile.user_vlan or defaults.get("provisioning.default_user_vlan")
+    return {
+        "line_profile": profile.line_profile,
+        "line_profile_id": (
+            _profile_id(session, olt, OltProfileKind.LINE, profile.line_profile) if profile.line_profile else None
+        ),
+        "tcont_profile": profile.tcont_profile,
+        "traffic_profile_up": profile.traffic_profile_up,
+        "traffic_profile_down": profile.traffic_profile_down,
+        "gemport": profile.gemport or 1,
+        "user_vlan": user_vlan,
+        "service_vlan": onu.desired.get("service_vlan") or profile.service_vlan or user_vlan,
+    }
+
+
+def _plan_of(session: Session, onu: Onu) -> ServicePlan:
+    if onu.subscription is not None:
+        return onu.subscription.plan
+    plan_id = onu.desired.get("plan_id")
+    plan = session.get(ServicePlan, plan_id) if plan_id else None
+    if plan is None:
+        raise ProvisioningDataMissing(
+            f"ONU {onu.serial} has no service plan: link a subscription or give plan_id when pre-provisioning"
+        )
+    return plan
+
+
+def _profile_id(session: Session, olt: Olt, kind: OltProfileKind, name: str) -> int | None:
+    row = session.execute(
+        select(OltProfile).where(OltProfile.olt_id == olt.id, OltProfile.kind == kind, OltProfile.name == name)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ProvisioningDataMissing(f"{kind.value} profile {name!r} does not exist on OLT {olt.name}")
+    return row.profile_id
+
+
+def _tr069_params(session: Session) -> dict[str, Any]:
+    acs = get_settings_map(session, "acs.")
+    return {
+        "acs_url": acs.get("acs.url") or None,
+        "username": acs.get("acs.username") or None,
+        "password": acs.get("acs.password") or None,
+        "profile_id": acs.get("acs.huawei_profile_id"),
+    }
+
+
+def _pppoe_params(onu: Onu) -> dict[str, Any] | None:
+    sub = onu.subscription
+    if sub is None or not sub.pppoe_username:
+        return None
+    return {"username": cli_safe(sub.pppoe_username), "password": cli_safe(sub.pppoe_password or "")}

@@ -1,0 +1,1 @@
+"""Nornir tasks over the ponstack inventory: CLI jobs, discovery, reconciliation, SNMP polls."""

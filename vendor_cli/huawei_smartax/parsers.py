@@ -1,0 +1,187 @@
+"""Parsers for the answers to the show commands the driver sends.
+
+Every parser accepts the concatenated answers of its command list (mode changes
+answer with nothing) and the firmware variants seen in public captures:
+space-padded F/S/P (`0/ 1/0`), both description-table headers, missing fields,
+`Command is being executed` lines and smart-mode `{ <cr>||<K> }:` echoes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
+from vendor_cli.huawei_smartax.cleanup import clean_output
+from vendor_cli.huawei_smartax.serials import canonical_serial
+from vendor_cli.huawei_smartax.states import dash_to_none, normalise_run_state
+from vendor_cli.huawei_smartax.textfsm_runner import parse_table
+
+NO_AUTOFIND = "The automatically found ONTs do not exist"
+_KEY_VALUE = re.compile(r"^\s*([^:\n]+?)\s*:\s*(.*?)\s*$", re.M)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def fsp(text: str) -> tuple[int, int, int]:
+    frame, slot, port = (int(part) for part in text.replace(" ", "").split("/"))
+    return frame, slot, port
+
+
+def parse_autofind(text: str) -> list[AutofindOnu]:
+    text = clean_output(text)
+    if NO_AUTOFIND in text:
+        return []
+    return [_autofind_onu(row) for row in parse_table("display_ont_autofind", text)]
+
+
+def _autofind_onu(row: dict[str, str]) -> AutofindOnu:
+    frame, slot, port = fsp(row["fsp"])
+    return AutofindOnu(
+        frame=frame,
+        slot=slot,
+        port=port,
+        serial=canonical_serial(row["sn"]),
+        vendor_id=dash_to_none(row["vendor_id"]),
+        equipment_id=dash_to_none(row["equipment_id"]),
+        software_version=dash_to_none(row["software_version"]),
+        hardware_version=dash_to_none(row["version"]),
+    )
+
+
+def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
+    """`display ont info summary F/S/P` and also `display ont info F S P all`."""
+    text = clean_output(text)
+    if re.search(r"^\s*ONT\s+Run\b", text, re.M):
+        rows = _merge(parse_table("display_ont_info_summary", text), "port")
+        return [_summary_state(row, (frame, slot, port)) for row in rows]
+    rows = _merge(parse_table("display_ont_info_port_all", text), "fsp")
+    return [_port_all_state(row, (frame, slot, port)) for row in rows]
+
+
+def _merge(rows: list[dict[str, str]], position_key: str) -> list[dict[str, str]]:
+    """Both tables of a listing describe the same ONTs: join their rows by position and id."""
+    merged: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:
+        if not row["ont_id"]:
+            continue  # the Filldown position alone makes an empty record at the end
+        key = (row[position_key].replace(" ", ""), row["ont_id"])
+        target = merged.setdefault(key, {})
+        target.update({name: value for name, value in row.items() if value or name not in target})
+    return list(merged.values())
+
+
+def _position(text: str, default: tuple[int, int, int]) -> tuple[int, int, int]:
+    return fsp(text) if text else default
+
+
+def _summary_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuState:
+    frame, slot, port = _position(row["port"], default)
+    cause = dash_to_none(row["down_cause"])
+    sn = dash_to_none(row["sn"])
+    return OnuState(
+        frame=frame,
+        slot=slot,
+        port=port,
+        onu_id=int(row["ont_id"]),
+        serial=canonical_serial(sn) if sn else None,
+        run_state=normalise_run_state(row["run_state"], cause),
+        description=dash_to_none(row["description"]),
+        onu_type=dash_to_none(row["type"]),
+        distance_m=_int(row["distance"]),
+        last_down_cause=cause,
+    )
+
+
+def _port_all_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuState:
+    frame, slot, port = _position(row["fsp"], default)
+    sn = dash_to_none(row["sn"])
+    return OnuState(
+        frame=frame,
+        slot=slot,
+        port=port,
+        onu_id=int(row["ont_id"]),
+        serial=canonical_serial(sn) if sn else None,
+        run_state=normalise_run_state(row["run_state"]),
+        config_state=dash_to_none(row["config_state"]),
+        match_state=dash_to_none(row["match_state"]),
+        description=dash_to_none(row["description"]),
+    )
+
+
+def key_values(text: str) -> dict[str, str]:
+    """`Key : value` lines; the first occurrence of a key wins (later blocks repeat keys)."""
+    pairs: dict[str, str] = {}
+    for key, value in _KEY_VALUE.findall(clean_output(text)):
+        pairs.setdefault(key.strip().lower(), value)
+    return pairs
+
+
+def parse_onu_detail(text: str) -> OnuState:
+    """`display ont info F S P ID` (also `display ont info by-sn ...`)."""
+    fields = key_values(text)
+    if "f/s/p" not in fields or "ont-id" not in fields:
+        raise ValueError(f"not an ONT detail answer: {text.strip()[:200]!r}")
+    frame, slot, port = fsp(fields["f/s/p"])
+    cause = dash_to_none(fields.get("last down cause"))
+    sn = dash_to_none(fields.get("sn"))
+    return OnuState(
+        frame=frame,
+        slot=slot,
+        port=port,
+        onu_id=int(fields["ont-id"]),
+        serial=canonical_serial(sn) if sn else None,
+        run_state=normalise_run_state(fields.get("run state"), cause),
+        config_state=dash_to_none(fields.get("config state")),
+        match_state=dash_to_none(fields.get("match state")),
+        description=dash_to_none(fields.get("description")),
+        distance_m=_int(fields.get("ont distance(m)")),
+        last_down_cause=cause,
+    )
+
+
+_OPTICAL_FIELDS = {
+    "rx_dbm": "rx optical power(dbm)",
+    "tx_dbm": "tx optical power(dbm)",
+    "olt_rx_dbm": "olt rx ont optical power(dbm)",
+    "temperature_c": "temperature(c)",
+    "voltage_v": "voltage(v)",
+    "bias_ma": "laser bias current(ma)",
+}
+_OPTICAL_ROW = re.compile(r"^\s*\d+\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+"
+                          r"(-?[\d.]+|-)\s+(-?[\d.]+|-)", re.M)
+
+
+def parse_onu_optical(text: str) -> OnuOptical:
+    """`display ont optical-info P ID` (key/value); an offline ONT gives all None.
+    A one-row `display ont optical-info P all` table is accepted too."""
+    fields = key_values(text)
+    if any(label in fields for label in _OPTICAL_FIELDS.values()):
+        return OnuOptical(**{name: _float(fields.get(label)) for name, label in _OPTICAL_FIELDS.items()})
+    if row := _OPTICAL_ROW.search(clean_output(text)):
+        rx, tx, olt_rx, temperature, voltage, bias = (_float(value) for value in row.groups())
+        return OnuOptical(rx, tx, olt_rx, temperature, voltage, bias)
+    return OnuOptical()
+
+
+def parse_version(text: str) -> OltVersion:
+    """`display version` followed by `display board 0` (frame 0: the board list has no frame column)."""
+    text = clean_output(text)
+    version = next(iter(parse_table("display_version", text)), {})
+    boards = [
+        BoardInfo(frame=0, slot=int(row["slot"]), board_name=row["board_name"], status=row["status"])
+        for row in parse_table("display_board", text)
+    ]
+    return OltVersion(
+        model=dash_to_none(version.get("product")),
+        software_version=dash_to_none(version.get("version")),
+        boards=boards,
+    )
+
+
+def _float(value: str | None) -> float | None:
+    match = _NUMBER.search(value or "")
+    return float(match.group()) if match and dash_to_none(value) else None
+
+
+def _int(value: str | None) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None else None

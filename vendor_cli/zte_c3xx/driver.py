@@ -1,0 +1,116 @@
+"""ZTE ZXA10 C300/C320 (ZXAN, `gpon-olt_F/S/P` / `gpon-onu_F/S/P:N`) driver."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.models import VendorFamily
+from vendor_cli.base import (
+    AutofindOnu,
+    CliCommandError,
+    CommandAnswer,
+    OltVersion,
+    OnuOptical,
+    OnuState,
+    VendorDriver,
+)
+from vendor_cli.zte_c3xx import parsers
+from vendor_cli.zte_common import ZTE_PROMPT_PATTERN, is_no_data, zte_scrapli_options
+
+#: `onu N type T sn S` and `no onu N` print `[Successful]` when they worked (onmt C300.php L907/L949).
+_NEEDS_SUCCESSFUL = re.compile(r"^\s*(?:no\s+)?onu\s+\d+(?:\s|$)")
+_ERROR_CODE = re.compile(r"%?Error\s+\d+\s*:\s*(?P<message>.*)")
+_NOTICE_CODE = re.compile(r"%Code\s+\d+-\w+\s*:\s*(?P<message>.*)")
+_REBOOT = re.compile(r"^\s*reboot\s*$")
+#: pon-onu-mng `reboot` stops at this question (public C300/C320/C600 provisioning code).
+REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
+
+
+def _pon(frame: int, slot: int, port: int) -> str:
+    return f"gpon-olt_{frame}/{slot}/{port}"
+
+
+def _onu(frame: int, slot: int, port: int, onu_id: int) -> str:
+    return f"gpon-onu_{frame}/{slot}/{port}:{onu_id}"
+
+
+class ZteC3xxDriver(VendorDriver):
+    family = VendorFamily.ZTE_C3XX
+    first_onu_id = 1
+    failed_when_contains = (
+        "Invalid input detected",
+        "Incomplete command",
+        "Ambiguous command",
+        "Invalid command",
+        "Invalid keyword",
+        "Unrecognized command",
+    )
+
+    # --- connection ---------------------------------------------------------
+    def scrapli_options(self, transport: str) -> dict[str, Any]:
+        return zte_scrapli_options(transport)
+
+    # --- show commands ------------------------------------------------------
+    def cmd_autofind(self) -> list[str]:
+        return ["show gpon onu uncfg"]
+
+    def cmd_onu_list(self, frame: int, slot: int, port: int) -> list[str]:
+        return [f"show gpon onu state {_pon(frame, slot, port)}"]
+
+    def cmd_onu_detail(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]:
+        return [f"show gpon onu detail-info {_onu(frame, slot, port, onu_id)}"]
+
+    def cmd_onu_optical(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]:
+        return [f"show pon power attenuation {_onu(frame, slot, port, onu_id)}"]
+
+    def cmd_version(self) -> list[str]:
+        """parse_version takes both answers joined by a newline."""
+        return ["show system-group", "show card"]
+
+    # --- parsers ------------------------------------------------------------
+    def parse_autofind(self, text: str) -> list[AutofindOnu]:
+        return parsers.parse_uncfg(text)
+
+    def parse_onu_list(self, text: str, frame: int, slot: int, port: int) -> list[OnuState]:
+        return parsers.parse_state_table(text, frame, slot, port)
+
+    def parse_onu_detail(self, text: str) -> OnuState:
+        return parsers.parse_detail(text)
+
+    def parse_onu_optical(self, text: str) -> OnuOptical:
+        return parsers.parse_attenuation(text)
+
+    def parse_version(self, text: str) -> OltVersion:
+        return parsers.parse_version(text)
+
+    # --- command results ----------------------------------------------------
+    def command_error(self, command: str, output: str) -> str | None:
+        error = _ERROR_CODE.search(output)
+        if error:
+            return f"device answered error: {error['message'].strip()}"
+        notice = _NOTICE_CODE.search(output)
+        if notice and not is_no_data(output):
+            return f"device answered: {notice['message'].strip()}"
+        reason = super().command_error(command, output)
+        if reason:
+            return reason
+        if _NEEDS_SUCCESSFUL.match(command) and "Successful" not in output:
+            return "device did not confirm with 'Successful'"
+        return None
+
+    def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
+        """Like the base class, but answers the `reboot` confirmation with `yes`."""
+        answers: list[CommandAnswer] = []
+        for command in commands:
+            if _REBOOT.match(command):
+                response = conn.send_interactive(
+                    [(command, REBOOT_QUESTION, False), ("yes", ZTE_PROMPT_PATTERN, False)]
+                )
+            else:
+                response = conn.send_command(command)
+            answers.append(CommandAnswer(command, response.result, response.elapsed_time or 0.0))
+            reason = self.command_error(command, response.result)
+            if reason:
+                raise CliCommandError(device, command, response.result, reason, answers)
+        return answers

@@ -1,0 +1,186 @@
+"""Parsers for ZXA10 C300/C320 show commands (classic `gpon-olt_1/1/1` syntax).
+
+Each takes the verbatim answer of one show command and returns the dataclasses
+of vendor_cli.base. Firmware differs in columns (e.g. `O7 State` vs `Channel`),
+interface spelling (`gpon-onu_1/1/1:1` vs `1/1/1:1`) and key/value fields, so
+tables are read by header name and key/value blocks by label.
+
+OnuState mapping: config_state = ZXAN admin state (enable/disable); match_state =
+OMCC state (state table) or config state / ONU state (detail-info).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+
+import textfsm
+
+from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
+from vendor_cli.zte_common import canonical_serial, is_no_data, run_state_from_phase
+
+TEXTFSM_DIR = Path(__file__).parent / "textfsm"
+
+_PON = r"(?P<frame>\d+)/(?P<slot>\d+)/(?P<port>\d+)"
+_ONU_INDEX = re.compile(rf"^(?:gpon-onu_|gpon_onu-)?{_PON}:(?P<onu_id>\d+)$")
+_KEY_VALUE = re.compile(r"^\s*(?P<key>[^:]+?)\s*:\s*(?P<value>.*?)\s*$")
+_DBM = r"(?P<{name}>-?\d+(?:\.\d+)?)\s*\(dbm\)"
+_UP_LINE = re.compile(
+    r"^\s*up\s+Rx\s*:\s*" + _DBM.format(name="olt_rx") + r"\s+Tx\s*:\s*" + _DBM.format(name="onu_tx"), re.I
+)
+_DOWN_LINE = re.compile(
+    r"^\s*down\s+Tx\s*:\s*" + _DBM.format(name="olt_tx") + r"\s+Rx\s*:\s*" + _DBM.format(name="onu_rx"), re.I
+)
+_SYSTEM_DESCRIPTION = re.compile(r"System Description:\s*(?:ZXA10\s+)?(?P<model>\S+)\s+Version\s+(?P<version>\S+)")
+_HISTORY_ROW = re.compile(
+    r"^\s*\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*(?P<cause>\S.*)?$"
+)
+
+
+class ZteParseError(ValueError):
+    """The text is not the answer the parser expects."""
+
+
+@cache
+def _template(name: str) -> str:
+    return (TEXTFSM_DIR / name).read_text()
+
+
+def _textfsm_rows(template: str, text: str) -> list[dict[str, str]]:
+    fsm = textfsm.TextFSM(io.StringIO(_template(template)))
+    return [dict(zip(fsm.header, row, strict=True)) for row in fsm.ParseText(text)]
+
+
+# --- autofind ----------------------------------------------------------------
+def parse_uncfg(text: str) -> list[AutofindOnu]:
+    """`show gpon onu uncfg` (OnuIndex/Sn/State) or `show pon onu uncfg` (OltIndex/Model/SN[/PW])."""
+    if is_no_data(text):
+        return []
+    found = []
+    for row in _textfsm_rows("show_gpon_onu_uncfg.textfsm", text):
+        serial = canonical_serial(row["SERIAL"])
+        frame, slot, port = (int(x) for x in row["PON"].split("/"))
+        if serial:
+            found.append(
+                AutofindOnu(frame, slot, port, serial, vendor_id=serial[:4], equipment_id=row["MODEL"] or None)
+            )
+    return found
+
+
+# --- ONU state table -----------------------------------------------------------
+def _header_columns(line: str) -> list[str]:
+    return [col.strip().lower() for col in re.split(r"\s{2,}", line.strip()) if col.strip()]
+
+
+def parse_state_table(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
+    """`show gpon onu state gpon-olt_F/S/P`, whatever columns this firmware prints."""
+    if is_no_data(text):
+        return []
+    columns: list[str] | None = None
+    states = []
+    for line in text.splitlines():
+        if line.strip().lower().startswith("onuindex"):
+            columns = _header_columns(line)
+            continue
+        tokens = line.split()
+        match = _ONU_INDEX.match(tokens[0]) if tokens else None
+        if not match or columns is None:
+            continue
+        pon = (int(match["frame"]), int(match["slot"]), int(match["port"]))
+        if pon != (frame, slot, port):
+            continue
+        row = dict(zip(columns, tokens, strict=False))
+        states.append(
+            OnuState(
+                frame,
+                slot,
+                port,
+                int(match["onu_id"]),
+                run_state=run_state_from_phase(row.get("phase state")),
+                config_state=row.get("admin state"),
+                match_state=row.get("omcc state"),
+            )
+        )
+    return states
+
+
+# --- ONU detail ------------------------------------------------------------------
+def _key_values(block: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in block.splitlines():
+        match = _KEY_VALUE.match(line)
+        if match:
+            values.setdefault(match["key"].strip().lower(), match["value"])
+    return values
+
+
+def _last_down_cause(history: str) -> str | None:
+    causes = [m["cause"].strip() for line in history.splitlines() if (m := _HISTORY_ROW.match(line)) and m["cause"]]
+    return causes[-1] if causes else None
+
+
+def _distance_m(value: str | None) -> int | None:
+    match = re.match(r"^(\d+)\s*m$", value or "")
+    return int(match.group(1)) if match else None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value if value and value.upper() != "N/A" else None
+
+
+def parse_detail(text: str) -> OnuState:
+    """`show gpon onu detail-info gpon-onu_F/S/P:N` (key/value block + offline history)."""
+    block, _, history = text.partition("-----")
+    values = _key_values(block)
+    match = _ONU_INDEX.match(values.get("onu interface", ""))
+    if not match:
+        raise ZteParseError(f"no 'ONU interface:' line in detail-info answer: {text[:120]!r}")
+    return OnuState(
+        int(match["frame"]),
+        int(match["slot"]),
+        int(match["port"]),
+        int(match["onu_id"]),
+        serial=canonical_serial(values.get("serial number")),
+        run_state=run_state_from_phase(values.get("phase state")),
+        config_state=values.get("admin state"),
+        match_state=values.get("config state") or values.get("state"),
+        description=_blank_to_none(values.get("description")),
+        onu_type=_blank_to_none(values.get("type")),
+        distance_m=_distance_m(values.get("onu distance")),
+        last_down_cause=_last_down_cause(history),
+    )
+
+
+# --- optical -----------------------------------------------------------------------
+def parse_attenuation(text: str) -> OnuOptical:
+    """`show pon power attenuation gpon-onu_F/S/P:N`: up = ONU->OLT, down = OLT->ONU."""
+    up = down = None
+    for line in text.splitlines():
+        up = up or _UP_LINE.match(line)
+        down = down or _DOWN_LINE.match(line)
+    if not up and not down:
+        if is_no_data(text) or re.search(r"\bN/A\b", text):
+            return OnuOptical()
+        raise ZteParseError(f"no up/down power lines in attenuation answer: {text[:120]!r}")
+    return OnuOptical(
+        rx_dbm=float(down["onu_rx"]) if down else None,
+        tx_dbm=float(up["onu_tx"]) if up else None,
+        olt_rx_dbm=float(up["olt_rx"]) if up else None,
+    )
+
+
+# --- version / boards ----------------------------------------------------------------
+def parse_version(text: str) -> OltVersion:
+    """`show system-group` and `show card` answers (either or both, in one text)."""
+    match = _SYSTEM_DESCRIPTION.search(text)
+    boards = [
+        BoardInfo(int(row["SHELF"]), int(row["SLOT"]), row["REAL_TYPE"] or row["CFG_TYPE"], row["STATUS"])
+        for row in _textfsm_rows("show_card.textfsm", text)
+    ]
+    return OltVersion(
+        model=match["model"] if match else None,
+        software_version=match["version"] if match else None,
+        boards=boards,
+    )

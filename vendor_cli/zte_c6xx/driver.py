@@ -1,0 +1,96 @@
+"""The ZTE C600/C620/C650 (TITAN) driver: commands, parsers, error checks and
+the reboot confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import VendorFamily
+from vendor_cli.base import (
+    AutofindOnu,
+    CliCommandError,
+    CommandAnswer,
+    OltVersion,
+    OnuOptical,
+    OnuState,
+    VendorDriver,
+)
+from vendor_cli.zte_c6xx import errors, parsers
+from vendor_cli.zte_c6xx.names import olt_if, onu_if
+from vendor_cli.zte_common import ZTE_PROMPT_PATTERN, zte_scrapli_options
+
+#: `reboot` in pon-onu-mng asks this before it acts (scrapli matches it literally)
+REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
+_INTERACTIVE = {"reboot": (REBOOT_QUESTION, "yes")}
+
+
+class ZteC6xxDriver(VendorDriver):
+    family = VendorFamily.ZTE_C6XX
+    failed_when_contains = errors.FAILED_WHEN_CONTAINS
+    first_onu_id = 1
+
+    # --- connection ---------------------------------------------------------
+    def scrapli_options(self, transport: str) -> dict[str, Any]:
+        return zte_scrapli_options(transport)
+
+    # --- show commands ------------------------------------------------------
+    def cmd_autofind(self) -> list[str]:
+        return ["show pon onu uncfg"]
+
+    def cmd_onu_list(self, frame: int, slot: int, port: int) -> list[str]:
+        return [f"show gpon onu state {olt_if(frame, slot, port)}"]
+
+    def cmd_onu_detail(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]:
+        return [f"show gpon onu detail-info {onu_if(frame, slot, port, onu_id)}"]
+
+    def cmd_onu_optical(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]:
+        return [f"show pon power attenuation {onu_if(frame, slot, port, onu_id)}"]
+
+    def cmd_version(self) -> list[str]:
+        return ["show card"]
+
+    # --- parsers ------------------------------------------------------------
+    def parse_autofind(self, text: str) -> list[AutofindOnu]:
+        return parsers.parse_autofind(text)
+
+    def parse_onu_list(self, text: str, frame: int, slot: int, port: int) -> list[OnuState]:
+        return parsers.parse_onu_list(text, frame, slot, port)
+
+    def parse_onu_detail(self, text: str) -> OnuState:
+        return parsers.parse_onu_detail(text)
+
+    def parse_onu_optical(self, text: str) -> OnuOptical:
+        return parsers.parse_onu_optical(text)
+
+    def parse_version(self, text: str) -> OltVersion:
+        return parsers.parse_version(text)
+
+    # --- command results ----------------------------------------------------
+    def command_error(self, command: str, output: str) -> str | None:
+        return errors.command_error(command, output)
+
+    def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
+        answers: list[CommandAnswer] = []
+        for command in commands:
+            answer = self._send_one(conn, command)
+            answers.append(answer)
+            reason = self.command_error(command, answer.output)
+            if reason:
+                raise CliCommandError(device, command, answer.output, reason, answers)
+        return answers
+
+    def _send_one(self, conn: Any, command: str) -> CommandAnswer:
+        interactive = _INTERACTIVE.get(command.strip())
+        if interactive is None:
+            response = conn.send_command(command)
+            return CommandAnswer(command, response.result, response.elapsed_time or 0.0)
+        question, reply = interactive
+        response = conn.send_interactive([(command, question, False), (reply, ZTE_PROMPT_PATTERN, False)])
+        return CommandAnswer(
+            command, _strip_question(response.result, question), response.elapsed_time or 0.0
+        )
+
+
+def _strip_question(output: str, question: str) -> str:
+    # The confirmation question is not an answer; drop it so error checks see only the result.
+    return output.replace(question, "").strip()

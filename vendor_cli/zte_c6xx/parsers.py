@@ -1,0 +1,154 @@
+"""Parsers for the ZXAN (C600/C650 and compatible C300/C320) show commands.
+
+Tables are read by header name with our TextFSM templates; key/value answers
+with regular expressions. Every parser accepts both interface spellings
+(`gpon_onu-` and `gpon-onu_`) and text with pager remnants.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+
+import textfsm
+
+from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
+from vendor_cli.zte_c6xx.names import parse_position
+from vendor_cli.zte_c6xx.normalize import canonical_serial, clean_output, dbm, run_state
+
+TEXTFSM_DIR = Path(__file__).parent / "textfsm"
+NO_DATA = "No related information to show."
+
+_KEY_VALUE_RE = re.compile(r"^\s*([A-Za-z][\w +/()\-]*?)\s*:\s*(.*?)\s*$")
+_HISTORY_RE = re.compile(r"^\s*\d+\s+(\S+ \S+)\s+(\S+ \S+)\s*(\S.*)?$")
+_ATTENUATION_RE = re.compile(
+    r"^\s*(up|down)\s+(Rx|Tx)\s*:\s*(\S+?(?:\(dbm\))?|no signal|N/A)\s+(Rx|Tx)\s*:\s*(\S+)", re.I
+)
+_MODEL_RE = re.compile(r"\b(?:ZXA10\s+)?(C6[0-9]0|C3[02]0)\b")
+
+
+@cache
+def _template_text(name: str) -> str:
+    return (TEXTFSM_DIR / f"{name}.textfsm").read_text()
+
+
+def _table(name: str, text: str) -> list[dict[str, str]]:
+    parser = textfsm.TextFSM(io.StringIO(_template_text(name)))
+    rows = parser.ParseText(clean_output(text))
+    return [dict(zip(parser.header, row, strict=True)) for row in rows]
+
+
+def _none_if_na(value: str | None) -> str | None:
+    if value is None or value.strip() in ("", "N/A", "--"):
+        return None
+    return value.strip()
+
+
+# --- discovery ---------------------------------------------------------------
+def parse_autofind(text: str) -> list[AutofindOnu]:
+    if NO_DATA in text:
+        return []
+    found = []
+    for row in _table("show_pon_onu_uncfg", text):
+        position = parse_position(row["OLT_INDEX"])
+        if position is None:
+            continue
+        frame, slot, port, _ = position
+        serial = canonical_serial(row["SN"])
+        found.append(
+            AutofindOnu(
+                frame, slot, port, serial, vendor_id=serial[:4], equipment_id=_none_if_na(row["MODEL"])
+            )
+        )
+    return found
+
+
+# --- ONU list ----------------------------------------------------------------
+def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
+    if NO_DATA in text:
+        return []
+    states = []
+    for row in _table("show_gpon_onu_state", text):
+        if (int(row["FRAME"]), int(row["SLOT"]), int(row["PORT"])) != (frame, slot, port):
+            continue
+        states.append(
+            OnuState(frame, slot, port, int(row["ONU_ID"]), run_state=run_state(row["PHASE_STATE"]))
+        )
+    return states
+
+
+# --- ONU detail ----------------------------------------------------------------
+def _detail_fields(text: str) -> tuple[dict[str, str], list[str]]:
+    fields: dict[str, str] = {}
+    causes: list[str] = []
+    in_history = False
+    for line in clean_output(text).splitlines():
+        if "Authpass Time" in line:
+            in_history = True
+            continue
+        if in_history:
+            match = _HISTORY_RE.match(line)
+            if match and match.group(3):
+                causes.append(match.group(3).strip())
+            continue
+        match = _KEY_VALUE_RE.match(line)
+        if match:
+            fields.setdefault(match.group(1).strip().lower(), match.group(2))
+    return fields, causes
+
+
+def _distance_m(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d+)\s*m", value or "")
+    return int(match.group(1)) if match else None
+
+
+def parse_onu_detail(text: str) -> OnuState:
+    fields, causes = _detail_fields(text)
+    position = parse_position(fields.get("onu interface", ""))
+    if position is None or position[3] is None:
+        raise ValueError(f"not a `show gpon onu detail-info` answer: {text[:120]!r}")
+    frame, slot, port, onu_id = position
+    serial = _none_if_na(fields.get("serial number"))
+    return OnuState(
+        frame,
+        slot,
+        port,
+        onu_id,
+        serial=canonical_serial(serial) if serial else None,
+        run_state=run_state(fields.get("phase state")),
+        config_state=_none_if_na(fields.get("config state")),
+        description=_none_if_na(fields.get("description")),
+        onu_type=_none_if_na(fields.get("type")),
+        distance_m=_distance_m(fields.get("onu distance")),
+        last_down_cause=causes[-1] if causes else None,
+    )
+
+
+# --- optical ------------------------------------------------------------------
+def parse_onu_optical(text: str) -> OnuOptical:
+    """`up Rx` is what the OLT receives, `up Tx` what the ONU sends;
+    `down Rx` is what the ONU receives."""
+    readings: dict[str, float | None] = {}
+    for line in clean_output(text).splitlines():
+        match = _ATTENUATION_RE.match(line)
+        if match:
+            direction = match.group(1).lower()
+            readings[f"{direction}_olt"] = dbm(match.group(3))
+            readings[f"{direction}_onu"] = dbm(match.group(5))
+    return OnuOptical(
+        rx_dbm=readings.get("down_onu"), tx_dbm=readings.get("up_onu"), olt_rx_dbm=readings.get("up_olt")
+    )
+
+
+# --- version / boards ----------------------------------------------------------
+def parse_version(text: str) -> OltVersion:
+    rows = _table("show_card", text)
+    boards = [
+        BoardInfo(int(r["SHELF"]), int(r["SLOT"]), r["REAL_TYPE"] or r["CFG_TYPE"], r["STATUS"]) for r in rows
+    ]
+    versions = [r["SOFT_VER"] for r in rows if r["SOFT_VER"]]
+    model = _MODEL_RE.search(text)
+    software = max(set(versions), key=versions.count) if versions else None
+    return OltVersion(model=model.group(1) if model else None, software_version=software, boards=boards)

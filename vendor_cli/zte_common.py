@@ -1,0 +1,150 @@
+"""Connection settings shared by the ZTE ZXAN CLIs (C300/C320 and C600/C650).
+
+scrapli_community has no ZTE platform, so ZTE goes through nornir-scrapli's
+`generic` platform (scrapli GenericDriver) with a prompt pattern for every ZXAN
+mode and an on_open that reaches privileged exec and turns paging off.
+
+Stable API (imported by the zte_c6xx family): `zte_scrapli_options(transport)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+# `ZXAN>`, `ZXAN#`, `ZXAN(config)#`, `ZXAN(config-if)#`, `ZXAN(gpon-onu-mng)#`,
+# `LO.Berkah-Pati.v2#` ... (hostnames may contain `.`, `-`, `_`, `@`, `/`, `:`).
+HOSTNAME = r"[\w.\-@/:]{1,63}"
+MODE = r"(?:\([^()\r\n]{1,48}\))?"
+ZTE_PROMPT_PATTERN = rf"^{HOSTNAME}{MODE}[#>]\s*$"
+ZTE_PRIV_PROMPT_PATTERN = rf"^{HOSTNAME}{MODE}#\s*$"
+ZTE_ENABLE_PASSWORD_PATTERN = r"^\s*password:\s*$"
+ZTE_PAGER = " --More--"
+
+#: OLT commands (large ONU tables, provisioning) can take several seconds each.
+ZTE_TIMEOUT_OPS = 60.0
+ZTE_TIMEOUT_SOCKET = 15.0
+ZTE_TIMEOUT_TRANSPORT = 30.0
+TELNET_PORT = 23
+
+# Older ZXAN firmware only offers legacy key exchange / host key algorithms; the
+# "+" form only adds them to OpenSSH's defaults, so modern servers still work.
+LEGACY_SSH_OPTIONS = [
+    "-o",
+    "KexAlgorithms=+diffie-hellman-group14-sha1,diffie-hellman-group1-sha1",
+    "-o",
+    "HostKeyAlgorithms=+ssh-rsa",
+    "-o",
+    "PubkeyAcceptedAlgorithms=+ssh-rsa",
+]
+
+
+# ZXAN answers "no rows" with a %Code notice, e.g.
+# `%Code 32310-GPONSRV : No related information to show.` (C300) / `%Code 62310-...` (C320 V2.1).
+NO_DATA_PATTERN = re.compile(r"No related information to show", re.I)
+
+_PHASE_STATES = {
+    "working": "online",
+    "los": "los",
+    "dyinggasp": "dying_gasp",
+    "offline": "offline",
+    "poweroff": "power_off",
+}
+
+_SERIAL_ASCII = re.compile(r"^([A-Z0-9]{4})-?([0-9A-F]{8})$")
+_SERIAL_HEX = re.compile(r"^[0-9A-F]{16}$")
+
+
+def is_no_data(text: str) -> bool:
+    """True when the answer is ZXAN's "nothing to show" notice."""
+    return bool(NO_DATA_PATTERN.search(text))
+
+
+def canonical_serial(raw: str | None) -> str | None:
+    """`ZTEGccec5655`, `ZTEG-CCEC5655` or `5A544547CCEC5655` -> `ZTEGCCEC5655`; None if not a serial."""
+    value = (raw or "").strip().upper()
+    if _SERIAL_HEX.match(value):
+        vendor = bytes.fromhex(value[:8]).decode("ascii", errors="replace")
+        value = vendor + value[8:]
+    match = _SERIAL_ASCII.match(value)
+    return match.group(1) + match.group(2) if match else None
+
+
+def run_state_from_phase(phase: str | None) -> str:
+    """ZXAN `Phase State` (working / LOS / DyingGasp / OffLine ...) -> normalised run state."""
+    key = (phase or "").replace(" ", "").replace("_", "").lower()
+    return _PHASE_STATES.get(key, "unknown")
+
+
+class ZteSessionError(RuntimeError):
+    """The session could not be brought to privileged exec mode."""
+
+
+def _is_privileged(prompt: str) -> bool:
+    return prompt.rstrip().endswith("#")
+
+
+def _enter_enable(conn: Any, enable_password: str | None) -> None:
+    # `enable` may or may not ask for a password, so wait for either answer.
+    answer = conn.send_interactive(
+        [("enable", f"^(?:{ZTE_ENABLE_PASSWORD_PATTERN[1:-1]}|{ZTE_PROMPT_PATTERN[1:-1]})$", False)]
+    ).result
+    if re.search(ZTE_ENABLE_PASSWORD_PATTERN, answer.splitlines()[-1] if answer else "", re.I):
+        secret = conn.auth_password if enable_password is None else enable_password
+        conn.send_interactive([(secret, ZTE_PROMPT_PATTERN, True)])
+    prompt = conn.get_prompt()
+    if not _is_privileged(prompt):
+        raise ZteSessionError(f"{conn.host}: `enable` did not reach privileged mode (prompt {prompt!r})")
+
+
+def make_zte_on_open(enable_password: str | None = None) -> Callable[[Any], None]:
+    """on_open for scrapli's GenericDriver: reach `#` (enable password defaults
+    to the login password) and disable paging."""
+
+    def zte_on_open(conn: Any) -> None:
+        prompt = conn.get_prompt()
+        if not _is_privileged(prompt):
+            _enter_enable(conn, enable_password)
+        conn.send_command("terminal length 0")
+
+    return zte_on_open
+
+
+def zte_on_close(conn: Any) -> None:
+    """Leave politely; ZXAN does not ask for a confirmation on `exit` from exec mode."""
+    conn.channel.write("end")
+    conn.channel.send_return()
+    conn.channel.write("exit")
+    conn.channel.send_return()
+
+
+zte_on_open = make_zte_on_open()
+
+
+def zte_scrapli_options(transport: str, enable_password: str | None = None) -> dict[str, Any]:
+    """Nornir ConnectionOptions kwargs for the nornir-scrapli `scrapli` plugin.
+
+    transport: "ssh" (OpenSSH through scrapli's `system` transport) or "telnet".
+    `port` is None for ssh so the inventory's port (default 22) applies.
+    """
+    if transport not in ("ssh", "telnet"):
+        raise ValueError(f"unsupported ZTE transport {transport!r} (expected 'ssh' or 'telnet')")
+    extras: dict[str, Any] = {
+        "comms_prompt_pattern": ZTE_PROMPT_PATTERN,
+        "timeout_ops": ZTE_TIMEOUT_OPS,
+        "timeout_socket": ZTE_TIMEOUT_SOCKET,
+        "timeout_transport": ZTE_TIMEOUT_TRANSPORT,
+        "on_open": make_zte_on_open(enable_password),
+        "on_close": zte_on_close,
+    }
+    if transport == "ssh":
+        extras.update(
+            transport="system",
+            auth_strict_key=False,
+            ssh_known_hosts_file=False,
+            transport_options={"open_cmd": list(LEGACY_SSH_OPTIONS)},
+        )
+        return {"platform": "generic", "port": None, "extras": extras}
+    extras["transport"] = "telnet"
+    return {"platform": "generic", "port": TELNET_PORT, "extras": extras}
