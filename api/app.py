@@ -10,11 +10,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+import crm.api
+import oms.api.templates
 from api import health
 from core.checks import validate_schema
 from core.db import set_database_url
 
 log = logging.getLogger("ponstack.api")
+
+
+ROUTERS = [crm.api.router, oms.api.templates.router]
 
 
 class SchemaInvalid(RuntimeError):
@@ -35,4 +40,6 @@ def create_app(database_url: str, started_at: float | None = None) -> FastAPI:
     app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan)
     app.state.database_url = database_url
     app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -115,8 +115,78 @@ def cmd_up(args: argparse.Namespace) -> None:
 
     from api.app import create_app
 
+    lab = _start_lab(url, args) if args.lab else None
+    if not args.no_worker:
+        _start_worker_thread(url, args.concurrency)
     app = create_app(url, started_at=started)
-    uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port, log_level="info")
+    try:
+        uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port, log_level="info")
+    finally:
+        if lab is not None:
+            lab.close()
+
+
+def _start_worker_thread(url: str, concurrency: int) -> None:
+    """The worker shares the process with the API (`ponstack worker` runs it alone)."""
+    import asyncio
+    import threading
+
+    from core.queue import worker_app
+
+    def run() -> None:
+        app = worker_app(url)
+        asyncio.run(app.run_worker_async(concurrency=concurrency, install_signal_handlers=False))
+
+    threading.Thread(target=run, name="ponstack-worker", daemon=True).start()
+
+
+def _start_lab(url: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from lab.base import Lab
+    from lab.demo import start_demo_lab
+
+    lab = Lab()
+    for olt in start_demo_lab(url, lab, args.lab_olts, args.lab_onus, args.lab_latency):
+        print(f"lab: {olt.name} ({olt.family.value}) on 127.0.0.1:{olt.port}, "
+              f"{len(olt.onus)} unconfigured ONUs", file=sys.stderr)
+    return lab
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    _require_secret_key()
+    url = resolve_database_url(settings)
+    run_check(url, settings)  # never execute device work against a schema we do not know
+    from core.queue import worker_app
+
+    worker_app(url).run_worker(concurrency=args.concurrency)
+
+
+def cmd_lab(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    _require_secret_key()
+    url = resolve_database_url(settings)
+    run_migrate(url, settings)
+    lab = _start_lab(url, args)
+    print("lab running; Ctrl-C to stop", file=sys.stderr)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        lab.close()
+
+
+def cmd_parse(args: argparse.Namespace) -> None:
+    import dataclasses
+    import json
+
+    from vendor_cli.parse_command import parse_capture
+
+    try:
+        parsed = parse_capture(args.vendor, args.command_text, sys.stdin.read())
+    except (LookupError, ValueError) as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from exc
+    as_json = [dataclasses.asdict(p) for p in parsed] if isinstance(parsed, list) else dataclasses.asdict(parsed)
+    print(json.dumps(as_json, indent=2, default=str))
 
 
 def cmd_genkey(args: argparse.Namespace) -> None:
@@ -140,11 +210,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--lab", action="store_true", help="also start a demo lab of simulated OLTs")
+    p.add_argument("--no-worker", action="store_true", help="serve the API only (run `ponstack worker` apart)")
+    p.add_argument("--concurrency", type=int, default=20, help="device jobs run at once (different OLTs)")
+    _lab_options(p)
     p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("worker", help="run device jobs from the queue (one OLT at a time per OLT lock)")
+    p.add_argument("--concurrency", type=int, default=20, help="device jobs run at once (different OLTs)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("lab", help="start simulated OLTs with unconfigured ONUs and register them")
+    _lab_options(p)
+    p.set_defaults(func=cmd_lab)
+
+    p = sub.add_parser("parse", help="parse a captured show command: ponstack parse FAMILY 'COMMAND' < capture.txt")
+    p.add_argument("vendor", help="vendor family: huawei_smartax, zte_c3xx or zte_c6xx")
+    p.add_argument("command_text", metavar="COMMAND", help="the show command the capture answers")
+    p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("genkey", help="print a new PONSTACK_SECRET_KEY")
     p.set_defaults(func=cmd_genkey)
     return parser
+
+
+def _lab_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lab-olts", type=int, default=1, help="simulated OLTs per vendor family")
+    p.add_argument("--lab-onus", type=int, default=4, help="unconfigured ONUs per simulated OLT")
+    p.add_argument("--lab-latency", type=float, default=0.05, help="seconds before each simulated answer")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

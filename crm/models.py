@@ -232,3 +232,8 @@ class TicketComment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
+
+
+# Subscription.onu refers to oms.models.Onu: import it so the mappers configure
+# whichever package is imported first (oms.models imports nothing from crm at run time).
+import oms.models  # noqa: E402,F401
