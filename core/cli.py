@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from core.settings import Settings, get_settings
 
@@ -140,7 +141,7 @@ def _start_worker_thread(url: str, concurrency: int) -> None:
     threading.Thread(target=run, name="ponstack-worker", daemon=True).start()
 
 
-def _start_lab(url: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _start_lab(url: str, args: argparse.Namespace) -> Any:
     from lab.base import Lab
     from lab.demo import start_demo_lab
 
