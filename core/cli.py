@@ -132,11 +132,10 @@ def _start_worker_thread(url: str, concurrency: int) -> None:
     import asyncio
     import threading
 
-    from core.queue import worker_app
+    from core.queue import run_worker
 
     def run() -> None:
-        app = worker_app(url)
-        asyncio.run(app.run_worker_async(concurrency=concurrency, install_signal_handlers=False))
+        asyncio.run(run_worker(url, concurrency, install_signal_handlers=False))
 
     threading.Thread(target=run, name="ponstack-worker", daemon=True).start()
 
@@ -157,9 +156,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _require_secret_key()
     url = resolve_database_url(settings)
     run_check(url, settings)  # never execute device work against a schema we do not know
-    from core.queue import worker_app
+    import asyncio
 
-    worker_app(url).run_worker(concurrency=args.concurrency)
+    from core.queue import run_worker
+
+    asyncio.run(run_worker(url, args.concurrency))
 
 
 def cmd_lab(args: argparse.Namespace) -> None:

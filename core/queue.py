@@ -25,7 +25,9 @@ _open_lock = threading.Lock()
 
 @functools.cache
 def _opened_app(url: str) -> procrastinate.App:
-    app = base_app.with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(url)))
+    # A task-less app: deferring by name must go through this app's own connection,
+    # while tasks registered on base_app would defer through base_app's.
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(url)))
     app.open()
     return app
 
@@ -44,3 +46,17 @@ def worker_app(url: str) -> procrastinate.App:
 def defer(url: str, task_name: str, lock: str | None = None, **kwargs: Any) -> int:
     """Queue `task_name`; jobs sharing `lock` run one at a time, in order."""
     return int(queue_app(url).configure_task(name=task_name, lock=lock).defer(**kwargs))
+
+
+async def run_worker(url: str, concurrency: int, wait: bool = True, install_signal_handlers: bool = True) -> None:
+    """Run a worker. Device tasks are synchronous and run in the loop's default
+    executor, which by default has only cpu+4 threads: size it to the concurrency
+    so that `concurrency` OLTs really proceed at once."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ponstack-job")
+    )
+    async with worker_app(url).open_async() as app:
+        await app.run_worker_async(concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers)

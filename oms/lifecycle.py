@@ -10,6 +10,7 @@ compensation could not be confirmed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -227,13 +228,9 @@ def _reconnect(device: DeviceSession, log: JobLog) -> None:
 
 def _compensate(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int, serial: str, undo: list[str]) -> str:
     """Undo what may have been applied; returns a suffix for the failure reason."""
-    outputs = []
+    outputs: list[CommandAnswer] = []
     try:
-        for command in undo:  # one by one: a command that finds nothing to undo must not stop the rest
-            try:
-                outputs.extend(device.send([command]))
-            except CliCommandError as exc:
-                outputs.extend(exc.answers)
+        outputs = send_tolerant(device, undo)
         log.note("compensate", output=transcript(outputs))
         if serial_at(device, log, port, onu_id, serial):
             return "; compensation did not remove it: device and database differ (reconcile needed)"
@@ -241,6 +238,26 @@ def _compensate(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int, 
     except DeviceUnreachable as exc:
         log.note("compensate", output=transcript(outputs), error=str(exc))
         return f"; compensation impossible ({exc}): device may hold a partial ONU (reconcile needed)"
+
+
+def send_tolerant(device: DeviceSession, commands: list[str]) -> list[CommandAnswer]:
+    """Send every command even when some fail (an undo that finds nothing to undo must not
+    stop the rest): after a failure, return to privileged mode and go on with the
+    remaining commands, re-entering the modes the failed command was in."""
+    answers: list[CommandAnswer] = []
+    remaining = list(commands)
+    while remaining:
+        try:
+            answers.extend(device.send(remaining))
+            return answers
+        except CliCommandError as exc:
+            answers.extend(exc.answers)
+            failed_at = len(exc.answers) - 1
+            modes = [c for c in remaining[:failed_at] if device.driver.is_navigation(c)]
+            with contextlib.suppress(CliCommandError):
+                device.send([device.driver.leave_config_command])
+            remaining = modes + remaining[failed_at + 1 :]
+    return answers
 
 
 def _fail_before_device(url: str, job_id: int, log: JobLog, onu: Onu, reason: str) -> JobStatus:

@@ -8,6 +8,7 @@ with the context documented in `TEMPLATE_CONTEXT_DOC`.
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,13 @@ class VendorDriver(abc.ABC):
     failed_when_contains: tuple[str, ...] = ()
     #: lowest ONU id on a PON port (Huawei counts from 0, ZTE from 1)
     first_onu_id: int = 0
+    #: command that returns from any configuration mode to privileged exec
+    leave_config_command: str = "end"
+    #: commands that only move between CLI modes (re-sent when a block is retried)
+    navigation_pattern: str = r"^(config|configure terminal|interface \S+|pon-onu-mng \S+|quit|exit|end|return)$"
+
+    def is_navigation(self, command: str) -> bool:
+        return re.match(self.navigation_pattern, command.strip()) is not None
 
     # --- connection ---------------------------------------------------------
     @abc.abstractmethod

@@ -10,6 +10,7 @@ from vendor_cli.huawei_smartax import connection, errors, parsers, session
 
 
 class HuaweiSmartaxDriver(VendorDriver):
+    leave_config_command = "return"
     family = VendorFamily.HUAWEI_SMARTAX
     failed_when_contains = errors.FAILED_WHEN_CONTAINS
 
