@@ -48,7 +48,9 @@ def libpq_url(url: str) -> str:
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     _ENGINE_URLS.add(url)
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True)
+    # A device job holds its ONU row lock in one session while it logs steps in others:
+    # room for two connections per concurrent job (worker concurrency up to ~25).
+    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=10, max_overflow=50)
 
 
 @functools.lru_cache(maxsize=8)

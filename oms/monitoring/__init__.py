@@ -1,0 +1,1 @@
+"""SNMP monitoring: data-driven OID maps, an asyncio collector and the DB writer."""
