@@ -11,15 +11,15 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import crm.api
-import oms.api.templates
 from api import health
 from core.checks import validate_schema
 from core.db import set_database_url
+from oms.api import jobs, olts, onus, provisioning, templates
 
 log = logging.getLogger("ponstack.api")
 
 
-ROUTERS = [crm.api.router, oms.api.templates.router]
+ROUTERS = [crm.api.router, olts.router, onus.router, jobs.router, provisioning.router, templates.router]
 
 
 class SchemaInvalid(RuntimeError):

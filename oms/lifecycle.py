@@ -35,7 +35,7 @@ from oms.models import (
 )
 from oms.provisioning_context import build_context
 from vendor_cli.base import CliCommandError, CommandAnswer, OnuState, VendorDriver
-from vendor_cli.render import render_cli
+from vendor_cli.render import cli_safe, render_cli
 
 
 class DeviceUnreachable(RuntimeError):
@@ -292,6 +292,7 @@ def _simple_action(action: CliAction, apply: Callable[[Onu, dict[str, Any]], Non
             try:
                 context = build_context(session, onu, action)
                 context["new"] = params.get("new")
+                context.update({k: cli_safe(params[k]) for k in ("name", "description") if k in params})
                 commands = render_action(session, device, action, context)
             except OmsError as exc:
                 finish(url, job_id, JobStatus.FAILED, error=str(exc))

@@ -1,0 +1,239 @@
+"""ONUs: list, detail, pre-provisioning, and the lifecycle actions. An action is
+planned (dry run, nothing queued) or recorded as a job and queued under its
+OLT's lock; the answer then points at the job to follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.db import current_database_url, session_scope
+from crm.models import ServicePlan, Subscription
+from oms.dry_run import plan_action
+from oms.errors import Conflict, NotFound, ProvisioningDataMissing
+from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
+from oms.schemas import (
+    DEFAULT_ACTOR,
+    ActionPlan,
+    ActionRequest,
+    Actor,
+    JobQueued,
+    JobSummary,
+    OnuDetail,
+    OnuOut,
+    OnuPage,
+    PreprovisionIn,
+    RenameRequest,
+    http_errors,
+)
+from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_and_enqueue
+
+router = APIRouter(prefix="/onus", tags=["onus"])
+
+RECENT_JOBS = 10
+
+
+@router.get("", response_model=OnuPage)
+def list_onus(
+    olt_id: int | None = None,
+    pon_port_id: int | None = None,
+    lifecycle_state: OnuLifecycle | None = None,
+    serial: str | None = Query(None, min_length=1, max_length=32, description="part of the serial"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> OnuPage:
+    stmt = select(Onu)
+    if olt_id is not None:
+        stmt = stmt.where(Onu.olt_id == olt_id)
+    if pon_port_id is not None:
+        stmt = stmt.where(Onu.pon_port_id == pon_port_id)
+    if lifecycle_state is not None:
+        stmt = stmt.where(Onu.lifecycle_state == lifecycle_state)
+    if serial is not None:
+        stmt = stmt.where(Onu.serial.contains(serial.upper(), autoescape=True))
+    with session_scope() as session:
+        count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        page = session.execute(stmt.order_by(Onu.id).limit(limit).offset(offset)).scalars()
+        results = [OnuOut.model_validate(o) for o in page]
+    return OnuPage(count=count, limit=limit, offset=offset, results=results)
+
+
+@router.get("/{onu_id}", response_model=OnuDetail)
+def get_onu(onu_id: int) -> OnuDetail:
+    with http_errors(), session_scope() as session:
+        onu = _get_onu(session, onu_id)
+        jobs = session.execute(
+            select(Job)
+            .where(Job.onu_id == onu_id)
+            .order_by(Job.created_at.desc(), Job.id.desc())
+            .limit(RECENT_JOBS)
+        ).scalars()
+        return OnuDetail(
+            **OnuOut.model_validate(onu).model_dump(), jobs=[JobSummary.model_validate(j) for j in jobs]
+        )
+
+
+@router.post("/preprovision", response_model=OnuOut, status_code=201)
+def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
+    with http_errors(), session_scope() as session:
+        if session.execute(select(Onu.id).where(Onu.serial == body.serial)).first():
+            raise Conflict(f"an ONU with serial {body.serial} already exists")
+        _onu_type(session, body.onu_type_id)
+        desired = _desired(session, body)
+        onu = Onu(
+            serial=body.serial,
+            onu_type_id=body.onu_type_id,
+            subscription_id=body.subscription_id,
+            name=body.name,
+            description=body.description,
+            lifecycle_state=OnuLifecycle.PREPROVISIONED,
+            desired=desired,
+        )
+        if body.olt_id is not None:
+            port = _port_at(session, body.olt_id, body.frame, body.slot, body.port)
+            onu.olt_id, onu.pon_port_id = port.olt_id, port.id
+        session.add(onu)
+        session.flush()
+        audit(session, actor, "preprovision", "onu", onu.id, None, body.model_dump())
+        session.refresh(onu)
+        return OnuOut.model_validate(onu)
+
+
+@router.post("/by-serial/{serial}/authorize", response_model=JobQueued | ActionPlan, status_code=202)
+def authorize_by_serial(
+    serial: str, response: Response, body: ActionRequest | None = Body(None), actor: Actor = DEFAULT_ACTOR
+) -> JobQueued | ActionPlan:
+    with http_errors(), session_scope() as session:
+        onu_id = onu_id_by_serial(session, serial.strip())
+    return _act(onu_id, JobKind.AUTHORIZE, body or ActionRequest(), actor, response)
+
+
+def _action_endpoint(kind: JobKind) -> Any:
+    def endpoint(
+        onu_id: int, response: Response, body: ActionRequest | None = Body(None), actor: Actor = DEFAULT_ACTOR
+    ) -> JobQueued | ActionPlan:
+        return _act(onu_id, kind, body or ActionRequest(), actor, response)
+
+    endpoint.__name__ = f"{kind.value}_onu"
+    endpoint.__doc__ = f"{kind.value.capitalize()} the ONU; with dry_run, answer the plan and queue nothing."
+    return endpoint
+
+
+for _kind in (JobKind.AUTHORIZE, JobKind.REMOVE, JobKind.REBOOT, JobKind.SUSPEND, JobKind.RESUME):
+    router.add_api_route(
+        f"/{{onu_id}}/{_kind.value}",
+        _action_endpoint(_kind),
+        methods=["POST"],
+        response_model=JobQueued | ActionPlan,
+        status_code=202,
+    )
+
+
+@router.post("/{onu_id}/rename", response_model=JobQueued | ActionPlan, status_code=202)
+def rename_onu(
+    onu_id: int, body: RenameRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+) -> JobQueued | ActionPlan:
+    params = {"name": body.name, "description": body.description}
+    return _act(onu_id, JobKind.RENAME, body, actor, response, params)
+
+
+def _act(
+    onu_id: int,
+    kind: JobKind,
+    request: ActionRequest,
+    actor: str,
+    response: Response,
+    params: dict[str, Any] | None = None,
+) -> JobQueued | ActionPlan:
+    with http_errors():
+        if request.dry_run:
+            response.status_code = 200
+            return _plan(onu_id, kind, request, params)
+        if request.onu_type_id is not None or request.plan_id is not None:
+            _apply_overrides(onu_id, kind, request, actor)
+        job_id = request_and_enqueue(current_database_url(), onu_id, kind, actor, params)
+    return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
+
+
+def _plan(onu_id: int, kind: JobKind, request: ActionRequest, params: dict[str, Any] | None) -> ActionPlan:
+    with session_scope() as session:
+        onu = _get_onu(session, onu_id)
+        _set_type_and_plan(session, onu, request)
+        plan = ActionPlan(**plan_action(session, onu_id, kind, params))
+        session.rollback()  # a dry run changes nothing, the type/plan given included
+    return plan
+
+
+def _apply_overrides(onu_id: int, kind: JobKind, request: ActionRequest, actor: str) -> None:
+    """Store the ONU type / plan chosen with the request, only when the action is allowed now."""
+    with session_scope() as session:
+        onu = lock_onu(session, onu_id)
+        check_actionable(session, onu, kind)
+        before = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
+        _set_type_and_plan(session, onu, request)
+        after = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
+        audit(session, actor, "update", "onu", onu.id, before, after, message=f"set for {kind.value}")
+
+
+def _set_type_and_plan(session: Session, onu: Onu, request: ActionRequest) -> None:
+    if request.onu_type_id is not None:
+        onu.onu_type = _onu_type(session, request.onu_type_id)
+    if request.plan_id is not None:
+        _check_plan(session, request.plan_id)
+        onu.desired = {**onu.desired, "plan_id": request.plan_id}
+
+
+def _get_onu(session: Session, onu_id: int) -> Onu:
+    onu = session.get(Onu, onu_id)
+    if onu is None:
+        raise NotFound(f"ONU {onu_id} does not exist")
+    return onu
+
+
+def _onu_type(session: Session, onu_type_id: int) -> OnuType:
+    onu_type = session.get(OnuType, onu_type_id)
+    if onu_type is None:
+        raise ProvisioningDataMissing(f"ONU type {onu_type_id} does not exist")
+    return onu_type
+
+
+def _check_plan(session: Session, plan_id: int) -> None:
+    if session.get(ServicePlan, plan_id) is None:
+        raise ProvisioningDataMissing(f"service plan {plan_id} does not exist")
+
+
+def _desired(session: Session, body: PreprovisionIn) -> dict[str, Any]:
+    desired: dict[str, Any] = {}
+    if body.plan_id is not None:
+        _check_plan(session, body.plan_id)
+        desired["plan_id"] = body.plan_id
+    if body.subscription_id is not None:
+        if session.get(Subscription, body.subscription_id) is None:
+            raise ProvisioningDataMissing(f"subscription {body.subscription_id} does not exist")
+        holder = session.execute(
+            select(Onu.serial).where(Onu.subscription_id == body.subscription_id)
+        ).first()
+        if holder:
+            raise Conflict(f"subscription {body.subscription_id} already has ONU {holder.serial}")
+    for key in ("user_vlan", "service_vlan"):
+        if getattr(body, key) is not None:
+            desired[key] = getattr(body, key)
+    return desired
+
+
+def _port_at(session: Session, olt_id: int, frame: int | None, slot: int | None, port: int | None) -> PonPort:
+    olt = session.get(Olt, olt_id)
+    if olt is None:
+        raise ProvisioningDataMissing(f"OLT {olt_id} does not exist")
+    row = session.execute(
+        select(PonPort).where(
+            PonPort.olt_id == olt_id, PonPort.frame == frame, PonPort.slot == slot, PonPort.port == port
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise ProvisioningDataMissing(f"OLT {olt.name} has no PON port {frame}/{slot}/{port}")
+    return row

@@ -1,0 +1,135 @@
+"""Bulk provisioning: one action for many ONUs, chosen by serial or by a filter.
+Each ONU gets its own job, queued per OLT; ONUs that cannot run now are reported."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import current_database_url, session_scope
+from oms.dry_run import plan_action
+from oms.errors import NotFound, OmsError
+from oms.jobs import FINAL_STATES
+from oms.models import BulkRun, Job, JobKind, Onu
+from oms.schemas import (
+    DEFAULT_ACTOR,
+    ActionPlan,
+    Actor,
+    BulkDryRunOut,
+    BulkFilter,
+    BulkItem,
+    BulkPlan,
+    BulkQueued,
+    BulkRequest,
+    BulkRunOut,
+    canonical_serial,
+    http_errors,
+)
+from oms.services import ALLOWED_STATES, request_bulk
+from vendor_cli.render import TemplateError
+
+router = APIRouter(prefix="/provisioning", tags=["provisioning"])
+
+MAX_BULK_ONUS = 2000
+
+
+class InvalidBulkRequest(OmsError):
+    status = 422
+
+
+@router.post("/bulk", response_model=BulkQueued | BulkDryRunOut, status_code=202)
+def bulk(body: BulkRequest, response: Response, actor: Actor = DEFAULT_ACTOR) -> BulkQueued | BulkDryRunOut:
+    with http_errors():
+        if body.kind not in ALLOWED_STATES:
+            raise InvalidBulkRequest(f"{body.kind.value} is not an ONU action")
+        with session_scope() as session:
+            onus, refused = _select_onus(session, body)
+            if body.dry_run:
+                response.status_code = 200
+                return BulkDryRunOut(plans=[_plan(session, onu, body.kind) for onu in onus], refused=refused)
+        run_id, not_queued = request_bulk(current_database_url(), [onu.id for onu in onus], body.kind, actor)
+    return BulkQueued(
+        bulk_run_id=run_id,
+        queued=len(onus) - len(not_queued),
+        refused=refused + not_queued,
+        status_url=f"/provisioning/bulk/{run_id}",
+    )
+
+
+@router.get("/bulk/{run_id}", response_model=BulkRunOut)
+def get_bulk_run(run_id: int) -> BulkRunOut:
+    with http_errors(), session_scope() as session:
+        run = session.get(BulkRun, run_id)
+        if run is None:
+            raise NotFound(f"bulk run {run_id} does not exist")
+        rows = session.execute(
+            select(Job.id, Job.status, Job.error, Job.onu_id, Onu.serial)
+            .outerjoin(Onu, Onu.id == Job.onu_id)
+            .where(Job.bulk_run_id == run_id)
+            .order_by(Job.id)
+        ).all()
+        items = [
+            BulkItem(onu_id=r.onu_id, serial=r.serial, job_id=r.id, status=r.status, error=r.error)
+            for r in rows
+        ]
+        return BulkRunOut(
+            id=run.id,
+            kind=run.kind,
+            status=run.status,
+            requested_by=run.requested_by,
+            total=run.total,
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+            done=all(item.status in FINAL_STATES for item in items),
+            counts=dict(Counter(item.status.value for item in items)),
+            items=items,
+        )
+
+
+def _select_onus(session: Session, body: BulkRequest) -> tuple[list[Onu], list[str]]:
+    if body.serials is not None:
+        onus, refused = _by_serials(session, body.serials)
+    else:
+        assert body.filter is not None
+        onus, refused = _by_filter(session, body.filter), []
+    if not onus:
+        raise InvalidBulkRequest(
+            "no ONU matches the request" + (f": {'; '.join(refused)}" if refused else "")
+        )
+    if len(onus) > MAX_BULK_ONUS:
+        raise InvalidBulkRequest(f"{len(onus)} ONUs match; a bulk run takes at most {MAX_BULK_ONUS}")
+    return onus, refused
+
+
+def _by_serials(session: Session, serials: list[str]) -> tuple[list[Onu], list[str]]:
+    refused: list[str] = []
+    wanted: list[str] = []
+    for serial in serials:
+        try:
+            wanted.append(canonical_serial(serial))
+        except ValueError as exc:
+            refused.append(str(exc))
+    found = {o.serial: o for o in session.execute(select(Onu).where(Onu.serial.in_(wanted))).scalars()}
+    refused += [f"no ONU with serial {s}" for s in wanted if s not in found]
+    onus = [found[s] for s in dict.fromkeys(wanted) if s in found]
+    return onus, refused
+
+
+def _by_filter(session: Session, selection: BulkFilter) -> list[Onu]:
+    stmt = select(Onu).where(Onu.lifecycle_state == selection.lifecycle_state)
+    if selection.olt_id is not None:
+        stmt = stmt.where(Onu.olt_id == selection.olt_id)
+    if selection.pon_port_id is not None:
+        stmt = stmt.where(Onu.pon_port_id == selection.pon_port_id)
+    return list(session.execute(stmt.order_by(Onu.id).limit(MAX_BULK_ONUS + 1)).scalars())
+
+
+def _plan(session: Session, onu: Onu, kind: JobKind) -> BulkPlan:
+    try:
+        with session.begin_nested():
+            return BulkPlan(serial=onu.serial, plan=ActionPlan(**plan_action(session, onu.id, kind)))
+    except (OmsError, TemplateError) as exc:
+        return BulkPlan(serial=onu.serial, error=str(exc))

@@ -1,0 +1,368 @@
+"""Request and response models of the OMS HTTP API, plus the plumbing its routers share
+(the acting user's header, OmsError -> HTTP status)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Header, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.models import VendorFamily
+from oms.errors import OmsError
+from oms.models import (
+    AdminState,
+    CliTransport,
+    JobKind,
+    JobStatus,
+    OltProfileKind,
+    OnuLifecycle,
+    OnuStatus,
+    PollStatus,
+    PonTechnology,
+    StepStatus,
+)
+from vendor_cli.render import TemplateError
+
+Actor = Annotated[str, Header(alias="X-Ponstack-User", min_length=1, max_length=100)]
+DEFAULT_ACTOR = "api"
+
+SERIAL_PATTERN = re.compile(r"^[A-Z0-9]{4}[0-9A-F]{8}$")
+Vlan = Annotated[int, Field(ge=1, le=4094)]
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Answer an OmsError with its `.status`, a template error with 422."""
+    try:
+        yield
+    except OmsError as exc:
+        raise HTTPException(exc.status, detail=str(exc)) from exc
+    except TemplateError as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+
+
+def canonical_serial(value: str) -> str:
+    serial = value.strip().upper()
+    if not SERIAL_PATTERN.match(serial):
+        raise ValueError(
+            f"{value!r} is not a GPON serial (4-character vendor id + 8 hex digits, e.g. HWTC11E70E9A)"
+        )
+    return serial
+
+
+# --- OLTs -------------------------------------------------------------------------------------
+
+
+class OltBase(BaseModel):
+    description: str = ""
+    is_active: bool = True
+    zone_id: int | None = None
+    site_id: int | None = None
+    cli_transport: CliTransport = CliTransport.SSH
+    cli_port: int = Field(22, ge=1, le=65535)
+    connection_options: dict[str, Any] = Field(default_factory=dict)
+    status_poll_interval_s: int = Field(300, ge=60)
+    optical_poll_interval_s: int = Field(3600, ge=300)
+
+
+class OltCreate(OltBase):
+    name: str = Field(min_length=1, max_length=100)
+    vendor: str = Field(min_length=1, max_length=32, description="vendor slug, e.g. huawei")
+    family: VendorFamily
+    model: str = Field(min_length=1, max_length=64)
+    mgmt_host: str = Field(min_length=1, max_length=255)
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, description="write-only")
+    enable_password: str | None = Field(None, description="write-only")
+
+
+class OltUpdate(BaseModel):
+    """Only the fields sent are changed."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    vendor: str | None = Field(None, min_length=1, max_length=32)
+    family: VendorFamily | None = None
+    model: str | None = Field(None, min_length=1, max_length=64)
+    description: str | None = None
+    is_active: bool | None = None
+    zone_id: int | None = None
+    site_id: int | None = None
+    mgmt_host: str | None = Field(None, min_length=1, max_length=255)
+    cli_transport: CliTransport | None = None
+    cli_port: int | None = Field(None, ge=1, le=65535)
+    username: str | None = Field(None, min_length=1, max_length=100)
+    password: str | None = Field(None, min_length=1)
+    enable_password: str | None = None
+    connection_options: dict[str, Any] | None = None
+    status_poll_interval_s: int | None = Field(None, ge=60)
+    optical_poll_interval_s: int | None = Field(None, ge=300)
+
+
+class OltOut(OltBase):
+    id: int
+    name: str
+    vendor: str
+    family: VendorFamily
+    model: str
+    zone: str | None
+    site: str | None
+    mgmt_host: str
+    username: str
+    has_enable_password: bool
+    sys_name: str | None
+    sys_descr: str | None
+    last_poll_status: PollStatus
+    last_poll_error: str | None
+    last_poll_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PonPortOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    frame: int
+    slot: int
+    port: int
+    fsp: str
+    technology: PonTechnology
+    max_onus: int
+    description: str
+    admin_enabled: bool
+    oper_status: str | None
+    tx_power_dbm: float | None
+    onu_count: int = 0  # ONUs holding an ONU id on this port
+
+
+class OltProfileIn(BaseModel):
+    kind: OltProfileKind
+    name: str = Field(min_length=1, max_length=64)
+    profile_id: int | None = Field(None, ge=0)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class OltProfileOut(OltProfileIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    synced_at: datetime | None
+
+
+class ConnectionTestOut(BaseModel):
+    ok: bool
+    error: str | None
+    version: dict[str, Any] | None
+    elapsed_s: float
+
+
+# --- ONUs -------------------------------------------------------------------------------------
+
+
+class OnuOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    serial: str
+    olt_id: int | None
+    pon_port_id: int | None
+    onu_index: int | None
+    onu_type_id: int | None
+    subscription_id: int | None
+    name: str
+    description: str
+    lifecycle_state: OnuLifecycle
+    admin_state: AdminState
+    failure_reason: str | None
+    desired: dict[str, Any]
+    vendor_id: str | None
+    equipment_id: str | None
+    software_version: str | None
+    discovered_at: datetime | None
+    last_seen_at: datetime | None
+    missing_since: datetime | None
+    authorized_at: datetime | None
+    status: OnuStatus
+    rx_dbm: float | None
+    tx_dbm: float | None
+    distance_m: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: JobKind
+    status: JobStatus
+    olt_id: int | None
+    onu_id: int | None
+    bulk_run_id: int | None
+    error: str | None
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class OnuDetail(OnuOut):
+    jobs: list[JobSummary] = Field(default_factory=list)
+
+
+class OnuPage(BaseModel):
+    count: int
+    limit: int
+    offset: int
+    results: list[OnuOut]
+
+
+class PreprovisionIn(BaseModel):
+    serial: str
+    onu_type_id: int
+    plan_id: int | None = None
+    subscription_id: int | None = None
+    olt_id: int | None = None
+    frame: int | None = Field(None, ge=0)
+    slot: int | None = Field(None, ge=0)
+    port: int | None = Field(None, ge=0)
+    user_vlan: Vlan | None = None
+    service_vlan: Vlan | None = None
+    name: str = Field("", max_length=100)
+    description: str = Field("", max_length=200)
+
+    @field_validator("serial")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        return canonical_serial(value)
+
+    @model_validator(mode="after")
+    def _plan_and_position(self) -> PreprovisionIn:
+        if (self.plan_id is None) == (self.subscription_id is None):
+            raise ValueError("give exactly one of plan_id or subscription_id")
+        position = (self.frame, self.slot, self.port)
+        if self.olt_id is None and any(v is not None for v in position):
+            raise ValueError("frame/slot/port need olt_id")
+        if self.olt_id is not None and any(v is None for v in position):
+            raise ValueError("olt_id needs frame, slot and port")
+        return self
+
+
+class ActionRequest(BaseModel):
+    dry_run: bool = False
+    onu_type_id: int | None = None
+    plan_id: int | None = None
+
+
+class RenameRequest(ActionRequest):
+    name: str = Field(max_length=100)
+    description: str = Field("", max_length=200)
+
+
+class JobQueued(BaseModel):
+    job_id: int
+    status_url: str
+
+
+class ActionPlan(BaseModel):
+    """What an action would send, rendered without contacting the OLT."""
+
+    serial: str
+    olt: str
+    fsp: str
+    onu_id: int | None  # the ONU id on the PON port
+    action: str
+    commands: list[str]
+    compensation_action: str | None
+    compensation: list[str]
+    note: str
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+class JobStepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    name: str
+    status: StepStatus
+    commands: list[str]
+    output: str
+    error: str | None
+    started_at: datetime
+    duration_ms: float | None
+
+
+class JobOut(JobSummary):
+    dry_run: bool
+    params: dict[str, Any]
+    result: dict[str, Any]
+    attempts: int
+    steps: list[JobStepOut]
+
+
+# --- bulk provisioning ------------------------------------------------------------------------
+
+
+class BulkFilter(BaseModel):
+    olt_id: int | None = None
+    pon_port_id: int | None = None
+    lifecycle_state: OnuLifecycle = OnuLifecycle.DISCOVERED
+
+
+class BulkRequest(BaseModel):
+    kind: JobKind = JobKind.AUTHORIZE
+    serials: list[str] | None = Field(None, min_length=1)
+    filter: BulkFilter | None = None
+    dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> BulkRequest:
+        if (self.serials is None) == (self.filter is None):
+            raise ValueError("give either serials or filter")
+        return self
+
+
+class BulkPlan(BaseModel):
+    serial: str
+    plan: ActionPlan | None = None
+    error: str | None = None
+
+
+class BulkDryRunOut(BaseModel):
+    plans: list[BulkPlan]
+    refused: list[str]
+
+
+class BulkQueued(BaseModel):
+    bulk_run_id: int
+    queued: int
+    refused: list[str]
+    status_url: str
+
+
+class BulkItem(BaseModel):
+    onu_id: int | None
+    serial: str | None
+    job_id: int
+    status: JobStatus
+    error: str | None
+
+
+class BulkRunOut(BaseModel):
+    id: int
+    kind: JobKind
+    status: JobStatus
+    requested_by: str
+    total: int
+    created_at: datetime
+    finished_at: datetime | None
+    done: bool  # every job reached a final state
+    counts: dict[str, int]
+    items: list[BulkItem]
