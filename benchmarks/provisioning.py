@@ -1,0 +1,158 @@
+"""Bulk authorization and discovery against simulated OLTs.
+
+1. Bulk authorization of N ONUs over K simulated OLTs that answer every command
+   after L seconds, through the real queue worker (one queue job per OLT under its
+   lock): wall time against the lower bound = the busiest OLT's command count x L
+   (OLTs run in parallel and each serialises its own session), and the number of
+   SSH sessions each OLT saw.
+2. Discovery (autofind + database upsert) over M simulated OLTs in one Nornir run:
+   wall time and peak memory.
+
+Run: `make bench` (or `.venv/bin/python -m benchmarks.provisioning --help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import time
+import uuid
+
+import psycopg
+from alembic import command
+from sqlalchemy import select, update
+
+from core.db import dispose_engine, libpq_url, session_scope, set_database_url
+from core.models import VendorFamily
+from core.queue import run_worker
+from core.settings import get_settings
+from lab.base import Lab
+from lab.demo import plug_demo_onus
+from lab.register import ensure_reference_data, new_sim, register_olt
+from oms.models import Job, JobKind, JobStatus, Onu
+from oms.services import request_bulk
+from tasks.discovery import discover
+from tasks.nornir_factory import build_nornir
+
+
+def fresh_database() -> tuple[str, str]:
+    from core.embedded import start_embedded_postgres
+    from core.migrate import alembic_config
+
+    settings = get_settings()
+    server = settings.database_url or start_embedded_postgres(settings.data_dir)
+    admin = libpq_url(server)
+    name = f"ps_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = admin.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    command.upgrade(alembic_config(url), "head")
+    return admin, url
+
+
+def drop_database(admin: str, url: str) -> None:
+    dispose_engine(url)
+    name = url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_olts(url: str, lab: Lab, count: int, onus_per_olt: int, latency_s: float) -> dict[int, object]:
+    sims: dict[int, object] = {}
+    with session_scope(url) as session:
+        plan = ensure_reference_data(session)
+        for i in range(count):
+            sim = new_sim(VendorFamily.HUAWEI_SMARTAX, f"BENCH-{i:04d}", latency_s=latency_s,
+                          ports=[(0, 1, 0), (0, 1, 1)])
+            plug_demo_onus(sim, VendorFamily.HUAWEI_SMARTAX, i, onus_per_olt)
+            olt = register_olt(session, sim, VendorFamily.HUAWEI_SMARTAX, lab.add(sim))
+            sims[olt.id] = sim
+        plan_id = plan.id
+    discover_all(url)
+    with session_scope(url) as session:
+        session.execute(update(Onu).values(desired={"plan_id": plan_id}))
+    return sims
+
+
+def discover_all(url: str) -> float:
+    started = time.perf_counter()
+    nr = build_nornir(url, num_workers=50)
+    with nr:
+        result = nr.run(task=discover, database_url=url)
+    assert not result.failed, {h: r[0].result for h, r in result.failed_hosts.items()}
+    return time.perf_counter() - started
+
+
+def bench_bulk_authorization(olts: int, onus_per_olt: int, latency_s: float) -> None:
+    admin, url = fresh_database()
+    set_database_url(url)
+    lab = Lab()
+    try:
+        sims = start_olts(url, lab, olts, onus_per_olt, latency_s)
+        for sim in sims.values():
+            sim.command_log.clear()  # type: ignore[attr-defined]
+            sim.logins = 0  # type: ignore[attr-defined]
+        with session_scope(url) as session:
+            onu_ids = list(session.execute(select(Onu.id).order_by(Onu.id)).scalars())
+        started = time.perf_counter()
+        run_id, refused = request_bulk(url, onu_ids, JobKind.AUTHORIZE, "benchmark")
+        asyncio.run(run_worker(url, concurrency=olts, wait=False, install_signal_handlers=False))
+        wall = time.perf_counter() - started
+        with session_scope(url) as session:
+            statuses = list(session.execute(select(Job.status).where(Job.bulk_run_id == run_id)).scalars())
+        commands = [len(sim.command_log) for sim in sims.values()]  # type: ignore[attr-defined]
+        logins = [sim.logins for sim in sims.values()]  # type: ignore[attr-defined]
+        bound = max(commands) * latency_s
+        ok = sum(s is JobStatus.SUCCEEDED for s in statuses)
+        print(f"bulk authorization: {ok}/{len(onu_ids)} ONUs succeeded over {olts} OLTs "
+              f"({len(refused)} refused), latency {latency_s * 1000:.0f} ms/command")
+        print(f"  wall time {wall:.2f} s; lower bound {bound:.2f} s (busiest OLT: {max(commands)} commands); "
+              f"ratio {wall / bound:.3f}")
+        print(f"  SSH sessions per OLT: min {min(logins)}, max {max(logins)}")
+    finally:
+        lab.close()
+        drop_database(admin, url)
+
+
+def bench_discovery(olts: int, onus_per_olt: int) -> None:
+    admin, url = fresh_database()
+    set_database_url(url)
+    lab = Lab()
+    try:
+        with session_scope(url) as session:
+            for i in range(olts):
+                sim = new_sim(VendorFamily.HUAWEI_SMARTAX, f"DISC-{i:04d}")
+                plug_demo_onus(sim, VendorFamily.HUAWEI_SMARTAX, i, onus_per_olt)
+                register_olt(session, sim, VendorFamily.HUAWEI_SMARTAX, lab.add(sim))
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        wall = discover_all(url)
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with session_scope(url) as session:
+            found = len(session.execute(select(Onu.id)).all())
+        print(f"discovery: {olts} OLTs, {found} ONUs upserted in {wall:.2f} s; "
+              f"peak RSS {rss_after / 1024:.0f} MiB (before the run {rss_before / 1024:.0f} MiB; "
+              "includes the simulators in this process)")
+    finally:
+        lab.close()
+        drop_database(admin, url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--olts", type=int, default=20)
+    parser.add_argument("--onus", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--discovery-olts", type=int, default=200)
+    parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument("--skip-discovery", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_bulk:
+        bench_bulk_authorization(args.olts, args.onus // args.olts, args.latency)
+    if not args.skip_discovery:
+        bench_discovery(args.discovery_olts, 4)
+
+
+if __name__ == "__main__":
+    main()
