@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n 2 $(ARGS)
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m benchmarks $(ARGS)
+	$(VENV)/bin/python -m benchmarks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
