@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from core.db import session_scope
-from oms.models import Job, JobStatus, JobStep, StepStatus
+from oms.models import BulkRun, Job, JobStatus, JobStep, StepStatus
 
 FINAL_STATES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.COMPENSATED, JobStatus.NEEDS_RECONCILE,
                 JobStatus.CANCELLED}
@@ -89,3 +89,18 @@ def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, *
         assert job is not None
         job.status, job.error, job.finished_at = status, error, now()
         job.result = {**(job.result or {}), **result}
+
+
+def close_finished_bulk_runs(url: str, job_ids: list[int]) -> None:
+    """Mark the bulk runs of these jobs finished once every job in them is final."""
+    with session_scope(url) as session:
+        run_ids = set(
+            session.execute(select(Job.bulk_run_id).where(Job.id.in_(job_ids), Job.bulk_run_id.is_not(None)))
+            .scalars()
+        )
+        for run_id in run_ids:
+            statuses = set(session.execute(select(Job.status).where(Job.bulk_run_id == run_id)).scalars())
+            if statuses and statuses <= FINAL_STATES:
+                run = session.get_one(BulkRun, run_id)
+                run.status = JobStatus.SUCCEEDED if statuses == {JobStatus.SUCCEEDED} else JobStatus.FAILED
+                run.finished_at = now()

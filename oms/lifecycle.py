@@ -341,7 +341,60 @@ def _unchanged(onu: Onu, params: dict[str, Any]) -> None:
     pass
 
 
+def move(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: PortView) -> JobStatus:
+    """Move an ONU to another PON port of the same OLT: delete at the old position and
+    add at the new one (one template), then read it back at the new position."""
+    with session_scope(url) as session:
+        onu = _locked_onu(session, job_id)
+        new = dict(session.get_one(Job, job_id).params["new"])
+        target = session.execute(
+            select(PonPort).where(PonPort.olt_id == onu.olt_id, PonPort.frame == new["frame"],
+                                  PonPort.slot == new["slot"], PonPort.port == new["port"])
+        ).scalar_one_or_none()
+        try:
+            if target is None:
+                raise ActionFailed(f"OLT has no PON port {new['frame']}/{new['slot']}/{new['port']}")
+            new_id = _free_onu_id(device.driver, target, ports.read(device, log, target), session, onu)
+            context = build_context(session, onu, CliAction.MOVE)
+            context["new"] = {**new, "serial": onu.serial, "serial_hex": context["serial_hex"], "onu_id": new_id}
+            commands = render_action(session, device, CliAction.MOVE, context)
+        except (OmsError, ActionFailed) as exc:
+            finish(url, job_id, JobStatus.FAILED, error=str(exc))
+            return JobStatus.FAILED
+        try:
+            with log.step("push", commands) as step:
+                try:
+                    step.output = transcript(device.send(commands))
+                except CliCommandError as exc:
+                    step.output = transcript(exc.answers)
+                    raise
+            moved = serial_at(device, log, target, new_id, onu.serial)
+        except (CliCommandError, DeviceUnreachable) as exc:
+            moved, reason = False, str(exc)
+        else:
+            reason = f"read-back: {onu.serial} is not at {target.fsp}:{new_id}"
+        ports.used.pop(target.id, None)
+        if onu.pon_port is not None:
+            ports.used.pop(onu.pon_port.id, None)
+        if not moved:
+            # Half a move cannot be undone blindly: the reconcile job settles what the OLT holds.
+            onu.lifecycle_state, onu.failure_reason = OnuLifecycle.FAILED, f"move failed: {reason}; run reconcile"
+            finish(url, job_id, JobStatus.NEEDS_RECONCILE, error=reason)
+            return JobStatus.NEEDS_RECONCILE
+        onu.pon_port, onu.onu_index = target, new_id
+    finish(url, job_id, JobStatus.SUCCEEDED, commands=commands, onu_id=new_id)
+    return JobStatus.SUCCEEDED
+
+
+def _reconcile(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: PortView) -> JobStatus:
+    from oms.reconcile import reconcile
+
+    return reconcile(url, device, job_id, log, ports)
+
+
 HANDLERS: dict[JobKind, Callable[..., JobStatus]] = {
+    JobKind.MOVE: move,
+    JobKind.RECONCILE: _reconcile,
     JobKind.AUTHORIZE: authorize,
     JobKind.REMOVE: _simple_action(CliAction.REMOVE, _removed),
     JobKind.REBOOT: _simple_action(CliAction.REBOOT, _unchanged),

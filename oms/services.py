@@ -17,7 +17,7 @@ from core.db import session_scope
 from core.queue import defer
 from oms.errors import Conflict, NotFound, OmsError
 from oms.jobs import now
-from oms.models import BulkRun, Job, JobKind, JobStatus, Onu, OnuLifecycle
+from oms.models import BulkRun, Job, JobKind, JobStatus, Olt, Onu, OnuLifecycle
 
 RUN_OLT_JOBS = "ponstack.run_olt_jobs"
 
@@ -30,6 +30,7 @@ ALLOWED_STATES: dict[JobKind, set[OnuLifecycle]] = {
     JobKind.RESUME: {OnuLifecycle.SUSPENDED},
     JobKind.RENAME: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
     JobKind.REPLACE: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
+    JobKind.MOVE: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
 }
 TRANSIENT_STATE = {JobKind.AUTHORIZE: OnuLifecycle.AUTHORIZING, JobKind.REMOVE: OnuLifecycle.REMOVING}
 OPEN_JOB_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -141,3 +142,14 @@ def request_bulk(url: str, onu_ids: list[int], kind: JobKind, requested_by: str)
         run_id = run.id
     enqueue(url, jobs)
     return run_id, refused
+
+
+def request_olt_job(url: str, olt_id: int, kind: JobKind, requested_by: str, params: dict[str, Any]) -> int:
+    """An OLT-wide job (reconcile), queued under the same per-OLT lock as ONU jobs."""
+    with session_scope(url) as session:
+        if session.get(Olt, olt_id) is None:
+            raise NotFound(f"OLT {olt_id} does not exist")
+        job = Job(kind=kind, status=JobStatus.QUEUED, olt_id=olt_id, params=params, requested_by=requested_by)
+        session.add(job)
+    enqueue(url, [job])
+    return job.id

@@ -10,6 +10,7 @@ import logging
 
 from core.db import current_database_url, session_scope
 from core.queue import base_app
+from oms.jobs import close_finished_bulk_runs
 from oms.models import JobKind
 from oms.services import RUN_OLT_JOBS, enqueue, fail_unqueued, request_onu_action
 from tasks.discovery import discover
@@ -24,12 +25,22 @@ DISCOVER_OLT = "ponstack.discover_olt"
 @base_app.task(name=RUN_OLT_JOBS, pass_context=False)
 def run_olt_jobs(olt_id: int, job_ids: list[int]) -> None:
     url = current_database_url()
-    nr = build_nornir(url, num_workers=1, olt_ids=[olt_id])
-    if not nr.inventory.hosts:
-        fail_unqueued(url, job_ids, f"OLT {olt_id} is inactive or was deleted")
-        return
-    with nr:
-        nr.run(task=run_onu_jobs, job_ids=job_ids, database_url=url)
+    try:
+        nr = build_nornir(url, num_workers=1, olt_ids=[olt_id])
+        if not nr.inventory.hosts:
+            fail_unqueued(url, job_ids, f"OLT {olt_id} is inactive or was deleted")
+            return
+        with nr:
+            result = nr.run(task=run_onu_jobs, job_ids=job_ids, database_url=url)
+        crashed = [r.exception for r in result.values() if r.exception is not None]
+        if crashed:
+            raise crashed[0]
+    except Exception as exc:
+        # Whatever broke, no job of this batch may stay queued (an ONU "pending" forever).
+        fail_unqueued(url, job_ids, f"worker error before the job ran: {exc!r}")
+        raise
+    finally:
+        close_finished_bulk_runs(url, job_ids)
 
 
 @base_app.task(name=DISCOVER_OLT, pass_context=False)

@@ -35,7 +35,7 @@ from oms.schemas import (
     PonPortOut,
     http_errors,
 )
-from oms.services import enqueue, request_onu_action
+from oms.services import enqueue, request_olt_job, request_onu_action
 from tasks.device import NornirDeviceSession
 from tasks.discovery import discover
 from tasks.nornir_factory import build_nornir
@@ -178,6 +178,15 @@ def unconfigured_onus(olt_id: int, refresh: bool = False) -> list[OnuOut]:
 def discover_olt(olt_id: int) -> dict[str, Any]:
     with http_errors():
         return run_discovery(olt_id)
+
+
+@router.post("/{olt_id}/reconcile", status_code=202)
+def reconcile_olt(olt_id: int, repair: bool = False, actor: Actor = DEFAULT_ACTOR) -> dict[str, object]:
+    """Compare the OLT's real ONU list with the database (a queued job under the OLT's lock);
+    with repair=true the database is brought in line with the OLT. The report is in the job's result."""
+    with http_errors():
+        job_id = request_olt_job(current_database_url(), olt_id, JobKind.RECONCILE, actor, {"repair": repair})
+    return {"job_id": job_id, "status_url": f"/jobs/{job_id}"}
 
 
 @router.get("/{olt_id}/pon-ports", response_model=list[PonPortOut])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from crm.models import ServicePlan, Subscription
 from oms.dry_run import plan_action
 from oms.errors import Conflict, NotFound, ProvisioningDataMissing
 from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
+from oms.provisioning_context import serial_hex
 from oms.schemas import (
     DEFAULT_ACTOR,
     ActionPlan,
@@ -28,6 +30,7 @@ from oms.schemas import (
     OnuPage,
     PreprovisionIn,
     RenameRequest,
+    canonical_serial,
     http_errors,
 )
 from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_and_enqueue
@@ -139,6 +142,39 @@ def rename_onu(
 ) -> JobQueued | ActionPlan:
     params = {"name": body.name, "description": body.description}
     return _act(onu_id, JobKind.RENAME, body, actor, response, params)
+
+
+class ReplaceRequest(ActionRequest):
+    new_serial: str
+
+    @field_validator("new_serial")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        return canonical_serial(value)
+
+
+class MoveRequest(ActionRequest):
+    frame: int
+    slot: int
+    port: int
+
+
+@router.post("/{onu_id}/replace", response_model=JobQueued | ActionPlan, status_code=202)
+def replace_onu(
+    onu_id: int, body: ReplaceRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+) -> JobQueued | ActionPlan:
+    """Swap the ONU's serial for a new unit at the same ONU id (hardware replacement)."""
+    new = {"serial": body.new_serial, "serial_hex": serial_hex(body.new_serial)}
+    return _act(onu_id, JobKind.REPLACE, body, actor, response, {"new": new})
+
+
+@router.post("/{onu_id}/move", response_model=JobQueued | ActionPlan, status_code=202)
+def move_onu(
+    onu_id: int, body: MoveRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+) -> JobQueued | ActionPlan:
+    """Move the ONU to another PON port of its OLT (the new ONU id is read from the OLT when the job runs)."""
+    return _act(onu_id, JobKind.MOVE, body, actor, response,
+                {"new": {"frame": body.frame, "slot": body.slot, "port": body.port, "onu_id": None}})
 
 
 def _act(

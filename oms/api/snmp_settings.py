@@ -1,0 +1,222 @@
+"""System Settings for SNMP monitoring: the OID maps (validated on save, audited, resettable
+to the shipped default) and each OLT's SNMP credentials (write-only secrets) with a live test.
+
+Handlers are plain `def` (FastAPI's threadpool); the SNMP test runs its own event loop there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.db import session_scope
+from core.models import VendorFamily
+from oms.errors import Conflict, OmsError
+from oms.models import SnmpAuthProtocol, SnmpMetric, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
+from oms.monitoring import settings as service
+from oms.schemas import DEFAULT_ACTOR, Actor
+
+router = APIRouter(tags=["system settings", "monitoring"])
+
+
+# --- OID maps ---------------------------------------------------------------------------------
+
+
+class OidMapFields(BaseModel):
+    # Loose types on purpose: validate_entry judges the values and reports every problem at once.
+    poll_class: str
+    oid: str
+    index_format: str
+    value_type: str
+    scale: float
+    offset: float
+    sentinels: list[Any]
+    value_map: dict[str, Any]
+    valid_min: float | None
+    valid_max: float | None
+    source: str
+    enabled: bool
+
+
+class OidMapOut(OidMapFields):
+    id: int
+    vendor_family: VendorFamily
+    metric: SnmpMetric
+    updated_at: datetime
+    modified: bool  # differs from the shipped default
+
+
+class OidMapDetail(OidMapOut):
+    default: dict[str, Any] | None  # the shipped default row, for comparing and resetting
+
+
+class OidMapUpdate(BaseModel):
+    """Only the fields sent are changed; unknown field names are refused (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    poll_class: str | None = None
+    oid: str | None = None
+    index_format: str | None = None
+    value_type: str | None = None
+    scale: float | None = None
+    offset: float | None = None
+    sentinels: list[Any] | None = None
+    value_map: dict[str, Any] | None = None
+    valid_min: float | None = None
+    valid_max: float | None = None
+    source: str | None = Field(None, max_length=4000)
+    enabled: bool | None = None
+
+
+NULLABLE_MAP_FIELDS = {"valid_min", "valid_max"}
+
+
+@router.get("/settings/snmp-oid-maps", response_model=list[OidMapOut])
+def list_oid_maps(
+    family: VendorFamily | None = None, metric: SnmpMetric | None = None, enabled: bool | None = None
+) -> list[OidMapOut]:
+    with session_scope() as session:
+        return [_map_out(row) for row in service.list_oid_maps(session, family, metric, enabled)]
+
+
+@router.get("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail)
+def get_oid_map(map_id: int) -> OidMapDetail:
+    with _errors(), session_scope() as session:
+        return _map_detail(service.get_oid_map(session, map_id))
+
+
+@router.put("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail)
+def update_oid_map(map_id: int, body: OidMapUpdate, actor: Actor = DEFAULT_ACTOR) -> OidMapDetail:
+    changes = {
+        k: v
+        for k, v in body.model_dump(exclude_unset=True).items()
+        if v is not None or k in NULLABLE_MAP_FIELDS
+    }
+    with _errors(), session_scope() as session:
+        return _map_detail(service.update_oid_map(session, map_id, changes, actor))
+
+
+@router.post("/settings/snmp-oid-maps/{map_id}/reset", response_model=OidMapDetail)
+def reset_oid_map(map_id: int, actor: Actor = DEFAULT_ACTOR) -> OidMapDetail:
+    with _errors(), session_scope() as session:
+        return _map_detail(service.reset_oid_map(session, map_id, actor))
+
+
+def _map_out(row: SnmpOidMap) -> OidMapOut:
+    return OidMapOut(
+        **service.oid_map_snapshot(row),
+        id=row.id,
+        updated_at=row.updated_at,
+        modified=not service.is_default(row),
+    )
+
+
+def _map_detail(row: SnmpOidMap) -> OidMapDetail:
+    default = service.default_for(str(row.vendor_family.value), str(row.metric.value))
+    return OidMapDetail(**_map_out(row).model_dump(), default=default)
+
+
+# --- per-OLT SNMP settings --------------------------------------------------------------------
+
+
+class SnmpSettingsIn(BaseModel):
+    """A secret that is not sent (or null) keeps the stored one; an empty string clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    version: SnmpVersion = SnmpVersion.V2C
+    host: str | None = Field(None, min_length=1, max_length=255, description="default: the OLT's mgmt_host")
+    port: int = 161
+    community: str | None = Field(None, description="write-only")
+    v3_username: str | None = Field(None, max_length=100)
+    v3_auth_protocol: SnmpAuthProtocol = SnmpAuthProtocol.NONE
+    v3_auth_key: str | None = Field(None, description="write-only")
+    v3_priv_protocol: SnmpPrivProtocol = SnmpPrivProtocol.NONE
+    v3_priv_key: str | None = Field(None, description="write-only")
+    timeout_s: float = 2.0
+    retries: int = 1
+    max_repetitions: int = 25
+    max_outstanding: int = 4
+    max_requests_per_s: float = 50.0
+    status_poll_interval_s: int | None = Field(None, description="on the OLT; unchanged when not sent")
+    optical_poll_interval_s: int | None = Field(None, description="on the OLT; unchanged when not sent")
+
+
+class SnmpSettingsOut(BaseModel):
+    olt_id: int
+    configured: bool  # False: never saved, the values shown are the defaults
+    enabled: bool
+    version: SnmpVersion
+    host: str | None
+    port: int
+    v3_username: str | None
+    v3_auth_protocol: SnmpAuthProtocol
+    v3_priv_protocol: SnmpPrivProtocol
+    has_community: bool
+    has_auth_key: bool
+    has_priv_key: bool
+    timeout_s: float
+    retries: int
+    max_repetitions: int
+    max_outstanding: int
+    max_requests_per_s: float
+    status_poll_interval_s: int
+    optical_poll_interval_s: int
+
+
+class SnmpTestOut(BaseModel):
+    ok: bool
+    target: str
+    sys_descr: str | None = None
+    sys_name: str | None = None
+    uptime_s: int | None = None
+    latency_ms: float | None = None
+    kind: str | None = None  # failure kind: timeout, auth, no_such_object, snmp_error, transport
+    error: str | None = None
+
+
+@router.get("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
+def get_snmp_settings(olt_id: int) -> SnmpSettingsOut:
+    with _errors(), session_scope() as session:
+        return SnmpSettingsOut(**service.snmp_settings_view(service.get_olt(session, olt_id)))
+
+
+@router.put("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
+def put_snmp_settings(olt_id: int, body: SnmpSettingsIn, actor: Actor = DEFAULT_ACTOR) -> SnmpSettingsOut:
+    data = service.SnmpSettingsInput(**{k: getattr(v, "value", v) for k, v in body.model_dump().items()})
+    with _errors(), session_scope() as session:
+        olt = service.save_snmp_settings(session, olt_id, data, actor)
+        return SnmpSettingsOut(**service.snmp_settings_view(olt))
+
+
+@router.post("/olts/{olt_id}/snmp/test", response_model=SnmpTestOut)
+def test_snmp_settings(olt_id: int) -> SnmpTestOut:
+    with _errors():  # noqa: SIM117  # the session must close before the (slow) SNMP test
+        with session_scope() as session:
+            olt = service.get_olt(session, olt_id)
+            if olt.snmp is None:
+                raise Conflict(f"OLT {olt.name} has no SNMP settings yet: PUT /olts/{olt_id}/snmp first")
+            target = service.target_for_olt(olt, olt.snmp)
+        answer = service.run_snmp_test(target)  # outside the session: no connection held while waiting
+    return SnmpTestOut(target=target.label, **answer)
+
+
+test_snmp_settings.__test__ = False  # type: ignore[attr-defined]  # a handler, not a pytest test
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """InvalidSettings answers 422 with the list of problems; other OmsErrors with their status."""
+    try:
+        yield
+    except service.InvalidSettings as exc:
+        raise HTTPException(422, detail={"message": str(exc), "problems": exc.problems}) from exc
+    except OmsError as exc:
+        raise HTTPException(exc.status, detail=str(exc)) from exc
