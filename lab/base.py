@@ -110,20 +110,29 @@ class _LineReader:
                 self.pending = await self.process.stdin.read(4096)
                 if self.pending == "":
                     return None
-            ch, self.pending = self.pending[0], self.pending[1:]
-            if ch == "\r" and self.pending.startswith("\n"):
-                self.pending = self.pending[1:]
-            if ch in "\r\n":
+            chunk, ended = self._take_line(line)
+            if echo and chunk:
+                self.process.stdout.write(chunk)  # one write per chunk: echoing per key costs a packet each
+            if ended:
                 return "".join(line)
+
+    def _take_line(self, line: list[str]) -> tuple[str, bool]:
+        """Move characters from `pending` into `line` up to the end of a line; returns the echo text."""
+        echo: list[str] = []
+        while self.pending:
+            ch, self.pending = self.pending[0], self.pending[1:]
+            if ch in "\r\n":
+                if ch == "\r" and self.pending.startswith("\n"):
+                    self.pending = self.pending[1:]
+                return "".join(echo), True
             if ch in "\x7f\b":
                 if line:
                     line.pop()
-                    if echo:
-                        self.process.stdout.write("\b \b")
+                    echo.append("\b \b")
                 continue
             line.append(ch)
-            if echo:
-                self.process.stdout.write(ch)
+            echo.append(ch)
+        return "".join(echo), False
 
     async def read_key(self) -> str:
         if not self.pending:

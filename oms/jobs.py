@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from core.db import session_scope
-from oms.models import BulkRun, Job, JobStatus, JobStep, StepStatus
+from oms.models import BulkRun, Job, JobKind, JobStatus, JobStep, StepStatus
 
 FINAL_STATES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.COMPENSATED, JobStatus.NEEDS_RECONCILE,
                 JobStatus.CANCELLED}
@@ -36,13 +36,15 @@ class StepRecord:
 class JobLog:
     """Appends steps to one job."""
 
-    def __init__(self, url: str, job_id: int) -> None:
+    def __init__(self, url: str, job_id: int, first_attempt: bool = False) -> None:
         self.url = url
         self.job_id = job_id
-        with session_scope(url) as session:
-            self._seq = session.execute(
-                select(func.coalesce(func.max(JobStep.seq), 0)).where(JobStep.job_id == job_id)
-            ).scalar_one()
+        self._seq = 0
+        if not first_attempt:  # a retried job keeps the steps of its earlier attempts
+            with session_scope(url) as session:
+                self._seq = session.execute(
+                    select(func.coalesce(func.max(JobStep.seq), 0)).where(JobStep.job_id == job_id)
+                ).scalar_one()
 
     @contextmanager
     def step(self, name: str, commands: list[str] | None = None) -> Iterator[StepRecord]:
@@ -72,15 +74,17 @@ class JobLog:
             )
 
 
-def mark_running(url: str, job_id: int) -> bool:
-    """Claim a queued job; False when it is no longer queued (cancelled or done)."""
+def mark_running(url: str, job_id: int) -> tuple[JobKind, int] | None:
+    """Claim a queued job: its kind and attempt number, or None when it is no longer
+    queued (cancelled or done)."""
     with session_scope(url) as session:
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, started_at=now(), attempts=Job.attempts + 1)
-        ).rowcount
-    return bool(claimed)
+            .returning(Job.kind, Job.attempts)
+        ).first()
+    return (claimed.kind, claimed.attempts) if claimed else None
 
 
 def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> None:

@@ -35,7 +35,7 @@ from oms.models import (
 )
 from oms.provisioning_context import build_context
 from vendor_cli.base import CliCommandError, CommandAnswer, OnuState, VendorDriver
-from vendor_cli.render import cli_safe, render_cli
+from vendor_cli.render import TemplateError, cli_safe, render_cli
 
 
 class DeviceUnreachable(RuntimeError):
@@ -60,9 +60,11 @@ class ActionFailed(RuntimeError):
 
 @dataclass
 class PortView:
-    """ONU ids in use on each port, read from the OLT once per run and kept current."""
+    """What one run over an OLT remembers: ONU ids in use on each port (read from
+    the OLT once per run and kept current) and the CLI template bodies it uses."""
 
     used: dict[int, dict[int, str | None]] = field(default_factory=dict)
+    templates: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def read(self, device: DeviceSession, log: JobLog, port: PonPort) -> dict[int, str | None]:
         if port.id not in self.used:
@@ -99,23 +101,29 @@ def transcript(answers: list[CommandAnswer]) -> str:
     return "\n".join(f"> {a.command}\n{a.output}" for a in answers)
 
 
-def render_action(session: Session, device: DeviceSession, action: str, context: dict[str, Any]) -> list[str]:
+def render_action(
+    session: Session, device: DeviceSession, action: str, context: dict[str, Any], run: PortView | None = None
+) -> list[str]:
     family = context["olt"]["family"]
-    body = session.execute(
-        select(CliTemplate.body).where(CliTemplate.vendor_family == family, CliTemplate.action == action)
-    ).scalar_one_or_none()
+    body = run.templates.get((family, action)) if run is not None else None
     if body is None:
-        raise ActionFailed(f"no CLI template for {family} / {action} in System Settings")
+        body = session.execute(
+            select(CliTemplate.body).where(CliTemplate.vendor_family == family, CliTemplate.action == action)
+        ).scalar_one_or_none()
+        if body is None:
+            raise ActionFailed(f"no CLI template for {family} / {action} in System Settings")
+        if run is not None:  # one read per run: an edit made during a bulk run applies to the next run
+            run.templates[(family, action)] = body
     return render_cli(device.host, body, context)
 
 
 def run_job(url: str, device: DeviceSession, job_id: int, ports: PortView) -> JobStatus | None:
     """Run one queued job on an open session; returns its final status (None: not ours to run)."""
-    if not mark_running(url, job_id):
+    claimed = mark_running(url, job_id)
+    if claimed is None:
         return None
-    log = JobLog(url, job_id)
-    with session_scope(url) as session:
-        kind = session.get_one(Job, job_id).kind
+    kind, attempt = claimed
+    log = JobLog(url, job_id, first_attempt=attempt == 1)
     handler = HANDLERS[kind]
     try:
         return handler(url, device, job_id, log, ports)
@@ -142,9 +150,9 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
             if onu_id is None:
                 onu_id = _free_onu_id(device.driver, port, used, session, onu)
             context = build_context(session, onu, CliAction.AUTHORIZE, port=port, onu_id=onu_id)
-            commands = render_action(session, device, CliAction.AUTHORIZE, context)
-            undo = render_action(session, device, CliAction.REMOVE, context)
-        except (OmsError, ActionFailed) as exc:
+            commands = render_action(session, device, CliAction.AUTHORIZE, context, ports)
+            undo = render_action(session, device, CliAction.REMOVE, context, ports)
+        except (OmsError, ActionFailed, TemplateError) as exc:
             return _fail_before_device(url, job_id, log, onu, str(exc))
         except DeviceUnreachable as exc:
             return _fail_before_device(url, job_id, log, onu, f"{device.name}: {exc}")
@@ -293,8 +301,8 @@ def _simple_action(action: CliAction, apply: Callable[[Onu, dict[str, Any]], Non
                 context = build_context(session, onu, action)
                 context["new"] = params.get("new")
                 context.update({k: cli_safe(params[k]) for k in ("name", "description") if k in params})
-                commands = render_action(session, device, action, context)
-            except OmsError as exc:
+                commands = render_action(session, device, action, context, ports)
+            except (OmsError, TemplateError) as exc:
                 finish(url, job_id, JobStatus.FAILED, error=str(exc))
                 return JobStatus.FAILED
             try:
@@ -357,8 +365,8 @@ def move(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: PortV
             new_id = _free_onu_id(device.driver, target, ports.read(device, log, target), session, onu)
             context = build_context(session, onu, CliAction.MOVE)
             context["new"] = {**new, "serial": onu.serial, "serial_hex": context["serial_hex"], "onu_id": new_id}
-            commands = render_action(session, device, CliAction.MOVE, context)
-        except (OmsError, ActionFailed) as exc:
+            commands = render_action(session, device, CliAction.MOVE, context, ports)
+        except (OmsError, ActionFailed, TemplateError) as exc:
             finish(url, job_id, JobStatus.FAILED, error=str(exc))
             return JobStatus.FAILED
         try:
