@@ -61,6 +61,8 @@ class SimulatedOlt(abc.ABC):
     """The state of one simulated OLT; shared by all its sessions."""
 
     banner: str = ""
+    #: what the device asks on a telnet login (SSH authenticates in the protocol)
+    telnet_login_prompts: tuple[str, str] = ("Username:", "Password:")
 
     def __init__(self, name: str, username: str = "admin", password: str = "admin", faults: Faults | None = None):
         self.name = name
@@ -203,14 +205,84 @@ async def _write_paged(
                 return
 
 
+IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
+
+
+class _TelnetIO:
+    """Just enough telnet for a CLI: offer echo and suppress-go-ahead, drop the
+    client's option negotiation, write CRLF line ends. Looks like the asyncssh
+    process object, so one session loop serves both transports."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.stdin, self.stdout = self, self
+        self._in_command = 0
+
+    def write(self, text: str) -> None:
+        self.writer.write(text.replace("\r\n", "\n").replace("\n", "\r\n").encode())
+
+    async def read(self, n: int) -> str:
+        while True:
+            data = await self.reader.read(n)
+            if not data:
+                return ""
+            text = self._strip_negotiation(data)
+            if text:
+                return text
+
+    def _strip_negotiation(self, data: bytes) -> str:
+        out = bytearray()
+        for byte in data:
+            if self._in_command:
+                self._in_command -= 1
+                if byte in (DO, DONT, WILL, WONT):
+                    self._in_command = 1
+                continue
+            if byte == IAC:
+                self._in_command = 1
+            elif byte != 0:
+                out.append(byte)
+        return out.decode(errors="replace")
+
+    def exit(self, code: int) -> None:
+        self.writer.close()
+
+
+async def _telnet_login(olt: SimulatedOlt, io: _TelnetIO) -> bool:
+    reader = _LineReader(io)  # type: ignore[arg-type]
+    io.writer.write(bytes([IAC, WILL, 1, IAC, WILL, 3]))  # we echo; no go-ahead
+    user_prompt, password_prompt = olt.telnet_login_prompts
+    for _ in range(3):
+        io.write(user_prompt)
+        username = await reader.read_line(echo=True)
+        io.write("\n" + password_prompt)
+        password = await reader.read_line(echo=False)
+        if username is None or password is None:
+            return False
+        io.write("\n")
+        if not olt.faults.refuse_login and (username, password) == (olt.username, olt.password):
+            return True
+        io.write("\nAuthentication failed\n")
+    return False
+
+
+async def _serve_telnet(olt: SimulatedOlt, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    io = _TelnetIO(reader, writer)
+    if await _telnet_login(olt, io):
+        await _serve_session(olt, io)  # type: ignore[arg-type]
+    else:
+        writer.close()
+
+
 class Lab:
-    """Runs simulated OLTs as SSH servers on 127.0.0.1 in a background thread."""
+    """Runs simulated OLTs as SSH (and optionally telnet) servers on 127.0.0.1 in a background thread."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="ponstack-lab", daemon=True)
         self.thread.start()
         self.servers: dict[str, tuple[SimulatedOlt, asyncssh.SSHAcceptor, int]] = {}
+        self.telnet_servers: list[asyncio.base_events.Server] = []
         self._host_key = asyncssh.generate_private_key("ssh-ed25519")
 
     def _run(self, coro: Any) -> Any:
@@ -237,6 +309,16 @@ class Lab:
         self.servers[olt.name] = (olt, acceptor, bound)
         return int(bound)
 
+    def add_telnet(self, olt: SimulatedOlt, port: int = 0, host: str = "127.0.0.1") -> int:
+        """Also serve `olt` over telnet; returns the TCP port."""
+
+        async def start() -> asyncio.base_events.Server:
+            return await asyncio.start_server(lambda r, w: _serve_telnet(olt, r, w), host, port)
+
+        server = self._run(start())
+        self.telnet_servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
     def port_of(self, name: str) -> int:
         return self.servers[name][2]
 
@@ -248,6 +330,8 @@ class Lab:
             for _, acceptor, _ in self.servers.values():
                 acceptor.close()
                 await acceptor.wait_closed()
+            for server in self.telnet_servers:
+                server.close()
 
         self._run(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)

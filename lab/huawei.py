@@ -96,6 +96,7 @@ class ServicePort:
 
 class HuaweiMa5800(SimulatedOlt):
     model = "MA5800-X7"
+    telnet_login_prompts = (">>User name:", ">>User password:")
     software_version = "MA5800V100R019C10"
     banner = (
         "\n  Huawei Integrated Access Software (MA5800).\n"
