@@ -33,6 +33,7 @@ class ReconcileReport:
     only_in_db: list[str] = field(default_factory=list)  # active in DB, absent from the OLT
     serial_mismatch: list[str] = field(default_factory=list)
     settled_in_flight: list[str] = field(default_factory=list)
+    abandoned_jobs: list[int] = field(default_factory=list)  # "running" jobs whose worker died
 
 
 def reconcile(url: str, device, job_id: int, log: JobLog, ports) -> JobStatus:  # type: ignore[no-untyped-def]
@@ -51,6 +52,7 @@ def reconcile(url: str, device, job_id: int, log: JobLog, ports) -> JobStatus:  
             ports.used.pop(port.id, None)
             report.ports_read += 1
         _compare(session, olt_id, pon_ports, device_onus, report, repair)
+        report.abandoned_jobs = _close_abandoned_jobs(session, olt_id, job_id)
     finish(url, job_id, JobStatus.SUCCEEDED, report=asdict(report))
     return JobStatus.SUCCEEDED
 
@@ -126,3 +128,18 @@ def _import(session: Session, olt_id: int | None, port_id: int, onu_index: int, 
     onu.olt_id, onu.pon_port_id, onu.onu_index = olt_id, port_id, onu_index
     onu.lifecycle_state, onu.failure_reason, onu.authorized_at = OnuLifecycle.ACTIVE, None, onu.authorized_at or now()
     session.flush()
+
+
+def _close_abandoned_jobs(session: Session, olt_id: int | None, reconcile_job_id: int) -> list[int]:
+    """Jobs of this OLT still marked running cannot be running: this job holds the
+    OLT's queue lock. Their worker died mid-job; the comparison above has settled
+    their ONUs, so close them with that explanation."""
+    abandoned = list(
+        session.execute(
+            select(Job).where(Job.olt_id == olt_id, Job.status == JobStatus.RUNNING, Job.id != reconcile_job_id)
+        ).scalars()
+    )
+    for job in abandoned:
+        job.status, job.finished_at = JobStatus.NEEDS_RECONCILE, now()
+        job.error = f"worker stopped during the job; ONU state settled by reconcile job {reconcile_job_id}"
+    return [job.id for job in abandoned]

@@ -62,6 +62,9 @@ def test_reconcile_reports_then_repairs(lab_olt: LabOlt) -> None:
     authorized(lab_olt, a, b)
     a_index = onu_row(lab_olt.url, a).onu_index
     remove_by_hand(lab_olt, b)
+    with session_scope(lab_olt.url) as session:  # a worker that died mid-job left this behind
+        dead = Job(kind=JobKind.REBOOT, status=JobStatus.RUNNING, olt_id=lab_olt.olt_id)
+        session.add(dead)
     with session_scope(lab_olt.url) as session:
         session.delete(session.execute(select(Onu).where(Onu.serial == a)).scalar_one())
 
@@ -72,6 +75,7 @@ def test_reconcile_reports_then_repairs(lab_olt: LabOlt) -> None:
 
     repaired = reconcile(lab_olt, repair=True)
     assert repaired["repaired"] is True
+    assert dead.id in report["abandoned_jobs"]
     imported = onu_row(lab_olt.url, a)
     assert imported.lifecycle_state is OnuLifecycle.ACTIVE and imported.onu_index == a_index
     missing = onu_row(lab_olt.url, b)
