@@ -14,12 +14,21 @@ import crm.api
 from api import health
 from core.checks import validate_schema
 from core.db import set_database_url
-from oms.api import jobs, olts, onus, provisioning, templates
+from oms.api import jobs, monitoring, olts, onus, provisioning, snmp_settings, templates
 
 log = logging.getLogger("ponstack.api")
 
 
-ROUTERS = [crm.api.router, olts.router, onus.router, jobs.router, provisioning.router, templates.router]
+ROUTERS = [
+    crm.api.router,
+    olts.router,
+    onus.router,
+    jobs.router,
+    provisioning.router,
+    templates.router,
+    snmp_settings.router,
+    monitoring.router,
+]
 
 
 class SchemaInvalid(RuntimeError):

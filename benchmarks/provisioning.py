@@ -139,6 +139,44 @@ def bench_discovery(olts: int, onus_per_olt: int) -> None:
         drop_database(admin, url)
 
 
+def bench_inventory(olts: int) -> None:
+    """Load N OLTs through the Nornir inventory plugin: database time vs total."""
+    from sqlalchemy import event
+
+    from core.db import get_engine
+    from core.models import Vendor
+    from inventory.plugin import PonstackInventory
+    from oms.models import Olt
+
+    admin, url = fresh_database()
+    try:
+        with session_scope(url) as session:
+            vendor_id = session.execute(select(Vendor.id).where(Vendor.slug == "huawei")).scalar_one()
+            session.add_all(
+                Olt(name=f"INV-{i:05d}", vendor_id=vendor_id, family=VendorFamily.HUAWEI_SMARTAX, model="MA5800-X7",
+                    mgmt_host=f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", username="noc", password=f"pw-{i}")
+                for i in range(olts)
+            )
+        db_time = [0.0]
+        engine = get_engine(url)
+
+        def before(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+            conn.info["t"] = time.perf_counter()
+
+        def after(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+            db_time[0] += time.perf_counter() - conn.info.pop("t")
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        started = time.perf_counter()
+        inventory = PonstackInventory(database_url=url).load()
+        total = time.perf_counter() - started
+        print(f"inventory: {len(inventory.hosts)} OLTs loaded in {total:.3f} s "
+              f"(database {db_time[0]:.3f} s in 1 query; the rest is decrypting credentials and building hosts)")
+    finally:
+        drop_database(admin, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--olts", type=int, default=20)
@@ -147,11 +185,13 @@ def main() -> None:
     parser.add_argument("--discovery-olts", type=int, default=200)
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-discovery", action="store_true")
+    parser.add_argument("--inventory-olts", type=int, default=5000)
     args = parser.parse_args()
     if not args.skip_bulk:
         bench_bulk_authorization(args.olts, args.onus // args.olts, args.latency)
     if not args.skip_discovery:
         bench_discovery(args.discovery_olts, 4)
+    bench_inventory(args.inventory_olts)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,11 @@ SEED_CHECKS: list[tuple[str, str, int]] = [
     ),
     ("vendors", "SELECT count(*) FROM vendors WHERE slug IN ('huawei', 'zte')", 2),
     (
+        "snmp oid maps",  # 3 vendor families x 13 metrics
+        "SELECT count(*) FROM snmp_oid_maps WHERE vendor_family IN ('huawei_smartax', 'zte_c3xx', 'zte_c6xx')",
+        39,
+    ),
+    (
         "cli templates",  # 3 vendor families x 8 actions, each with its version history
         "SELECT count(*) FROM cli_templates t "
         "WHERE EXISTS (SELECT 1 FROM cli_template_versions v WHERE v.template_id = t.id)",

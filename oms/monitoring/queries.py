@@ -78,7 +78,7 @@ def _counts_by(key: Any, threshold: float) -> Subquery:
     )
 
 
-def _olt_statement(threshold: float) -> Select[Any]:
+def _olt_statement(threshold: float) -> Select[*tuple[Any, ...]]:
     counts = _counts_by(Onu.olt_id, threshold)
     return (
         select(
@@ -146,7 +146,10 @@ def _ports(session: Session, olt_id: int, threshold: float) -> list[dict[str, An
         .where(PonPort.olt_id == olt_id)
         .order_by(PonPort.frame, PonPort.slot, PonPort.port)
     )
-    return [{**row, "fsp": f"{row['frame']}/{row['slot']}/{row['port']}"} for row in session.execute(stmt).mappings()]
+    return [
+        {**row, "fsp": f"{row['frame']}/{row['slot']}/{row['port']}"}
+        for row in session.execute(stmt).mappings()
+    ]
 
 
 def _boards(session: Session, olt_id: int) -> list[dict[str, Any]]:
@@ -171,7 +174,7 @@ class OnuFilter:
     offline: bool = False
 
 
-def _onu_statement(flt: OnuFilter) -> Select[Any]:
+def _onu_statement(flt: OnuFilter) -> Select[*tuple[Any, ...]]:
     stmt = (
         select(
             Onu.id,
@@ -202,7 +205,7 @@ def _onu_statement(flt: OnuFilter) -> Select[Any]:
     return _filtered(stmt, flt)
 
 
-def _filtered(stmt: Select[Any], flt: OnuFilter) -> Select[Any]:
+def _filtered(stmt: Select[*tuple[Any, ...]], flt: OnuFilter) -> Select[*tuple[Any, ...]]:
     if flt.olt_id is not None:
         stmt = stmt.where(Onu.olt_id == flt.olt_id)
     if flt.pon_port_id is not None:
@@ -242,7 +245,7 @@ def onu_page(
     return count, [_onu_row(dict(row), now) for row in rows]
 
 
-def history_statement(onu_id: int, since: datetime) -> Select[Any]:
+def history_statement(onu_id: int, since: datetime) -> Select[*tuple[Any, ...]]:
     # Plain comparisons on both index columns, so the (onu_id, sampled_at) index serves filter and order.
     return (
         select(
@@ -258,6 +261,11 @@ def history_statement(onu_id: int, since: datetime) -> Select[Any]:
     )
 
 
+def history_since(now: datetime, hours: float) -> datetime:
+    return now - timedelta(hours=hours)
+
+
 def onu_history(session: Session, onu_id: int, hours: float, now: datetime) -> list[dict[str, Any]]:
-    since = now - timedelta(hours=hours)
-    return [dict(row) for row in session.execute(history_statement(onu_id, since)).mappings()]
+    """The ONU's samples of the last `hours`, oldest first."""
+    stmt = history_statement(onu_id, history_since(now, hours))
+    return [dict(row) for row in session.execute(stmt).mappings()]

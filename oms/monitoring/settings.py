@@ -186,6 +186,23 @@ class SnmpSettingsInput:
     optical_poll_interval_s: int | None = None
 
 
+_ENUM_FIELDS = ("version", "v3_auth_protocol", "v3_priv_protocol")
+_PLAIN_FIELDS = (
+    "enabled",
+    "version",
+    "host",
+    "port",
+    "v3_username",
+    "v3_auth_protocol",
+    "v3_priv_protocol",
+    "timeout_s",
+    "retries",
+    "max_repetitions",
+    "max_outstanding",
+    "max_requests_per_s",
+)
+
+
 def get_olt(session: Session, olt_id: int) -> Olt:
     olt = session.get(Olt, olt_id)
     if olt is None:
@@ -208,23 +225,6 @@ def snmp_settings_view(olt: Olt) -> dict[str, Any]:
     for name in SECRET_FIELDS:
         view[f"has_{name.removeprefix('v3_')}"] = bool(row is not None and getattr(row, name))
     return view
-
-
-_ENUM_FIELDS = ("version", "v3_auth_protocol", "v3_priv_protocol")
-_PLAIN_FIELDS = (
-    "enabled",
-    "version",
-    "host",
-    "port",
-    "v3_username",
-    "v3_auth_protocol",
-    "v3_priv_protocol",
-    "timeout_s",
-    "retries",
-    "max_repetitions",
-    "max_outstanding",
-    "max_requests_per_s",
-)
 
 
 def save_snmp_settings(session: Session, olt_id: int, data: SnmpSettingsInput, actor: str) -> Olt:

@@ -1,0 +1,196 @@
+"""Monitoring read API: OLT health and ONU counts, ONU readings with their ages, signal history.
+
+Ages (`status_age_s`, `optical_age_s`) are seconds since the value was last read from the
+OLT, so a stale reading shows as such instead of passing for the current state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from core.db import session_scope
+from core.models import VendorFamily
+from oms.errors import NotFound
+from oms.models import Onu, OnuLifecycle, OnuStatus, PollStatus
+from oms.monitoring import queries
+from oms.schemas import http_errors
+
+router = APIRouter(prefix="/monitoring", tags=["monitoring"])
+
+MAX_HISTORY_HOURS = 24 * 90
+
+
+class OnuCounts(BaseModel):
+    """Provisioned (active + suspended) ONUs. `offline` is every down state (offline, los,
+    dying_gasp, power_off); `low_signal` is online ONUs with rx_dbm at or below the threshold."""
+
+    onus_total: int
+    onus_online: int
+    onus_offline: int
+    onus_los: int
+    onus_dying_gasp: int
+    onus_unknown: int
+    onus_low_signal: int
+
+
+class OltHealth(OnuCounts):
+    id: int
+    name: str
+    family: VendorFamily
+    model: str
+    is_active: bool
+    zone: str | None
+    snmp_enabled: bool
+    sys_name: str | None
+    sys_descr: str | None
+    uptime_s: int | None
+    cpu_pct: float | None
+    temperature_c: float | None
+    health_at: datetime | None
+    last_poll_status: PollStatus
+    last_poll_error: str | None
+    last_poll_at: datetime | None
+    last_status_poll_at: datetime | None
+    last_optical_poll_at: datetime | None
+
+
+class OltOverview(BaseModel):
+    low_signal_dbm: float
+    olts: list[OltHealth]
+
+
+class PonPortHealth(OnuCounts):
+    id: int
+    fsp: str
+    frame: int
+    slot: int
+    port: int
+    admin_enabled: bool
+    oper_status: str | None
+    tx_power_dbm: float | None
+    status_at: datetime | None
+
+
+class BoardHealth(BaseModel):
+    frame: int
+    slot: int
+    board_type: str
+    status: str
+    updated_at: datetime
+
+
+class OltHealthDetail(OltHealth):
+    low_signal_dbm: float
+    pon_ports: list[PonPortHealth]
+    boards: list[BoardHealth]
+
+
+class OnuReading(BaseModel):
+    id: int
+    serial: str
+    name: str
+    lifecycle_state: OnuLifecycle
+    olt_id: int
+    olt: str
+    pon_port_id: int
+    fsp: str
+    onu_index: int
+    status: OnuStatus
+    status_changed_at: datetime | None
+    status_read_at: datetime | None
+    status_age_s: int | None
+    rx_dbm: float | None
+    tx_dbm: float | None
+    olt_rx_dbm: float | None
+    distance_m: int | None
+    last_down_cause: str | None
+    optical_read_at: datetime | None
+    optical_age_s: int | None
+
+
+class OnuReadingPage(BaseModel):
+    count: int
+    limit: int
+    offset: int
+    results: list[OnuReading]
+
+
+class Sample(BaseModel):
+    sampled_at: datetime
+    status: OnuStatus | None
+    rx_dbm: float | None
+    tx_dbm: float | None
+    olt_rx_dbm: float | None
+    distance_m: int | None
+
+
+class OnuHistory(BaseModel):
+    onu_id: int
+    serial: str
+    hours: float
+    since: datetime
+    samples: list[Sample]
+
+
+LowSignal = Query(None, ge=-60, le=10, description="override of the monitoring.low_signal_dbm setting")
+
+
+@router.get("/olts", response_model=OltOverview)
+def olt_overview(
+    low_signal_dbm: float | None = LowSignal, zone: str | None = None, family: VendorFamily | None = None
+) -> OltOverview:
+    with session_scope() as session:
+        threshold = queries.low_signal_threshold(session, low_signal_dbm)
+        rows = queries.olt_overview(session, threshold, zone=zone, family=family)
+        return OltOverview(low_signal_dbm=threshold, olts=[OltHealth(**row) for row in rows])
+
+
+@router.get("/olts/{olt_id}", response_model=OltHealthDetail)
+def olt_health(olt_id: int, low_signal_dbm: float | None = LowSignal) -> OltHealthDetail:
+    with http_errors(), session_scope() as session:
+        threshold = queries.low_signal_threshold(session, low_signal_dbm)
+        row = queries.olt_detail(session, olt_id, threshold)
+        if row is None:
+            raise NotFound(f"OLT {olt_id} does not exist")
+        return OltHealthDetail(**row, low_signal_dbm=threshold)
+
+
+@router.get("/onus", response_model=OnuReadingPage)
+def onu_readings(
+    olt_id: int | None = None,
+    pon_port_id: int | None = None,
+    zone: str | None = Query(None, description="zone name of the ONU's OLT"),
+    status: list[OnuStatus] = Query(default_factory=list),
+    rx_below: float | None = Query(None, description="only ONUs whose last rx_dbm is below this"),
+    offline: bool = Query(
+        False, description="only ONUs in a down state (offline, los, dying_gasp, power_off)"
+    ),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> OnuReadingPage:
+    flt = queries.OnuFilter(olt_id, pon_port_id, zone, status, rx_below, offline)
+    with session_scope() as session:
+        count, rows = queries.onu_page(session, flt, limit, offset, datetime.now(UTC))
+        return OnuReadingPage(
+            count=count, limit=limit, offset=offset, results=[OnuReading(**row) for row in rows]
+        )
+
+
+@router.get("/onus/{onu_id}/history", response_model=OnuHistory)
+def onu_history(onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS)) -> OnuHistory:
+    now = datetime.now(UTC)
+    with http_errors(), session_scope() as session:
+        onu = session.get(Onu, onu_id)
+        if onu is None:
+            raise NotFound(f"ONU {onu_id} does not exist")
+        samples = queries.onu_history(session, onu_id, hours, now)
+        return OnuHistory(
+            onu_id=onu_id,
+            serial=onu.serial,
+            hours=hours,
+            since=queries.history_since(now, hours),
+            samples=[Sample(**s) for s in samples],
+        )
