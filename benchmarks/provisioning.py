@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import resource
+import subprocess
+import sys
 import time
 import uuid
 
@@ -30,6 +33,7 @@ from core.settings import get_settings
 from lab.base import Lab
 from lab.demo import plug_demo_onus
 from lab.register import ensure_reference_data, new_sim, register_olt
+from lab.serve import PORTS
 from oms.models import Job, JobKind, JobStatus, Onu
 from oms.services import request_bulk
 from tasks.discovery import discover
@@ -59,21 +63,48 @@ def drop_database(admin: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_olts(url: str, lab: Lab, count: int, onus_per_olt: int, latency_s: float) -> dict[int, object]:
-    sims: dict[int, object] = {}
+class LabProcess:
+    """Simulated OLTs served by `python -m lab.serve` in their own process."""
+
+    def __init__(self, count: int, onus_per_olt: int, latency_s: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lab.serve", "--count", str(count), "--onus", str(onus_per_olt),
+             "--latency", str(latency_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self.ports: dict[str, int] = self._ask(None)["olts"]
+
+    def _ask(self, command: str | None) -> dict:  # type: ignore[type-arg]
+        assert self.proc.stdin and self.proc.stdout
+        if command:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        return dict(json.loads(self.proc.stdout.readline()))
+
+    def stats(self) -> dict:  # type: ignore[type-arg]
+        return self._ask("stats")
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def close(self) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.flush()
+        self.proc.wait(timeout=30)
+
+
+def register_lab_process(url: str, lab: LabProcess) -> None:
     with session_scope(url) as session:
         plan = ensure_reference_data(session)
-        for i in range(count):
-            sim = new_sim(VendorFamily.HUAWEI_SMARTAX, f"BENCH-{i:04d}", latency_s=latency_s,
-                          ports=[(0, 1, 0), (0, 1, 1)])
-            plug_demo_onus(sim, VendorFamily.HUAWEI_SMARTAX, i, onus_per_olt)
-            olt = register_olt(session, sim, VendorFamily.HUAWEI_SMARTAX, lab.add(sim))
-            sims[olt.id] = sim
+        for name, port in lab.ports.items():
+            # A local twin of the served simulator carries its name, credentials and ports.
+            twin = new_sim(VendorFamily.HUAWEI_SMARTAX, name, ports=PORTS)
+            register_olt(session, twin, VendorFamily.HUAWEI_SMARTAX, port)
         plan_id = plan.id
     discover_all(url)
     with session_scope(url) as session:
         session.execute(update(Onu).values(desired={"plan_id": plan_id}))
-    return sims
 
 
 def discover_all(url: str) -> float:
@@ -88,28 +119,26 @@ def discover_all(url: str) -> float:
 def bench_bulk_authorization(olts: int, onus_per_olt: int, latency_s: float) -> None:
     admin, url = fresh_database()
     set_database_url(url)
-    lab = Lab()
+    lab = LabProcess(olts, onus_per_olt, latency_s)
     try:
-        sims = start_olts(url, lab, olts, onus_per_olt, latency_s)
-        for sim in sims.values():
-            sim.command_log.clear()  # type: ignore[attr-defined]
-            sim.logins = 0  # type: ignore[attr-defined]
+        register_lab_process(url, lab)
+        lab.reset()
         with session_scope(url) as session:
             onu_ids = list(session.execute(select(Onu.id).order_by(Onu.id)).scalars())
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         run_id, refused = request_bulk(url, onu_ids, JobKind.AUTHORIZE, "benchmark")
         asyncio.run(run_worker(url, concurrency=olts, wait=False, install_signal_handlers=False))
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         with session_scope(url) as session:
             statuses = list(session.execute(select(Job.status).where(Job.bulk_run_id == run_id)).scalars())
-        commands = [len(sim.command_log) for sim in sims.values()]  # type: ignore[attr-defined]
-        logins = [sim.logins for sim in sims.values()]  # type: ignore[attr-defined]
+        stats = lab.stats()
+        commands, logins = list(stats["commands"].values()), list(stats["logins"].values())
         bound = max(commands) * latency_s
         ok = sum(s is JobStatus.SUCCEEDED for s in statuses)
         print(f"bulk authorization: {ok}/{len(onu_ids)} ONUs succeeded over {olts} OLTs "
               f"({len(refused)} refused), latency {latency_s * 1000:.0f} ms/command")
         print(f"  wall time {wall:.2f} s; lower bound {bound:.2f} s (busiest OLT: {max(commands)} commands); "
-              f"ratio {wall / bound:.3f}")
+              f"ratio {wall / bound:.3f}; worker-process CPU {cpu:.1f} s")
         print(f"  SSH sessions per OLT: min {min(logins)}, max {max(logins)}")
     finally:
         lab.close()

@@ -141,14 +141,13 @@ def _start_worker_thread(url: str, concurrency: int) -> None:
 
 
 def _start_lab(url: str, args: argparse.Namespace) -> Any:
-    from lab.base import Lab
-    from lab.demo import start_demo_lab
+    from lab.demo import DemoLab
 
-    lab = Lab()
-    for olt in start_demo_lab(url, lab, args.lab_olts, args.lab_onus, args.lab_latency):
-        print(f"lab: {olt.name} ({olt.family.value}) on 127.0.0.1:{olt.port}, "
-              f"{len(olt.onus)} unconfigured ONUs", file=sys.stderr)
-    return lab
+    demo = DemoLab.start(url, args.lab_olts, args.lab_onus, args.lab_latency)
+    for olt in demo.olts:
+        print(f"lab: {olt.name} ({olt.family.value}) CLI on 127.0.0.1:{olt.port}, SNMP on udp/{olt.snmp_port} "
+              f"community {olt.community}, {len(olt.onus)} unconfigured ONUs", file=sys.stderr)
+    return demo
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

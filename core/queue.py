@@ -15,7 +15,7 @@ import procrastinate
 
 from core.db import libpq_url
 
-TASK_MODULES = ["tasks.worker"]
+TASK_MODULES = ["tasks.worker", "tasks.monitoring_jobs"]
 
 # Tasks register on this app; per-database copies share its task registry.
 base_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
@@ -38,11 +38,6 @@ def queue_app(url: str) -> procrastinate.App:
         return _opened_app(url)
 
 
-def worker_app(url: str) -> procrastinate.App:
-    """A fresh, unopened app for running a worker (it opens its own async pool)."""
-    return base_app.with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(url)))
-
-
 def defer(url: str, task_name: str, lock: str | None = None, **kwargs: Any) -> int:
     """Queue `task_name`; jobs sharing `lock` run one at a time, in order."""
     return int(queue_app(url).configure_task(name=task_name, lock=lock).defer(**kwargs))
@@ -58,5 +53,10 @@ async def run_worker(url: str, concurrency: int, wait: bool = True, install_sign
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ponstack-job")
     )
-    async with worker_app(url).open_async() as app:
-        await app.run_worker_async(concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers)
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url))
+    # Periodic tasks defer their jobs through base_app, so the worker runs on base_app itself.
+    with base_app.replace_connector(connector) as app:
+        async with app.open_async():
+            await app.run_worker_async(
+                concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers
+            )

@@ -135,7 +135,9 @@ def _instances(entries: Sequence[OidMapEntry], positions: Sequence[Position]) ->
     return found
 
 
-async def _read_chunk(session: Any, chunk: list[_Instance], result: PollResult) -> dict[str, dict[Suffix, Any]]:
+async def _read_chunk(
+    session: Any, chunk: list[_Instance], result: PollResult
+) -> dict[str, dict[Suffix, Any]]:
     values, fault = await _get(session, [instance.oid for instance in chunk])
     rows: dict[str, dict[Suffix, Any]] = {}
     if fault is not None:
@@ -275,7 +277,8 @@ def run_poll(plan: PollPlan, poll_class: str, timeout_s: float = POLL_TIMEOUT_S)
     try:
         return shared_loop().run(_poll(plan, poll_class), timeout_s)
     except TimeoutError:
-        return _failed_result(plan, poll_class, "timeout", f"{plan.target.label}: poll took over {timeout_s:g} s")
+        message = f"{plan.target.label}: poll took over {timeout_s:g} s"
+        return _failed_result(plan, poll_class, "timeout", message)
 
 
 def store_result(session: Session, plan: PollPlan, result: PollResult) -> StoreStats:

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from core.db import session_scope
+from core.db import current_database_url, session_scope
 from core.models import VendorFamily
 from oms.errors import NotFound
-from oms.models import Onu, OnuLifecycle, OnuStatus, PollStatus
+from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, PollClass, PollStatus
 from oms.monitoring import queries
+from oms.monitoring.scheduling import poll_now
 from oms.schemas import http_errors
 
 router = APIRouter(prefix="/monitoring", tags=["monitoring"])
@@ -194,3 +195,36 @@ def onu_history(onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS
             since=queries.history_since(now, hours),
             samples=[Sample(**s) for s in samples],
         )
+
+
+class PollQueued(BaseModel):
+    queued: bool
+    queue_job_id: int | None
+    detail: str
+
+
+def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollClass) -> PollQueued:
+    job_id = poll_now(current_database_url(), olt_id, onu_ids, poll_class.value)
+    if job_id is None:
+        return PollQueued(queued=False, queue_job_id=None, detail="an identical poll is already waiting")
+    return PollQueued(queued=True, queue_job_id=job_id, detail="poll queued under the OLT's SNMP lock")
+
+
+@router.post("/olts/{olt_id}/poll", response_model=PollQueued, status_code=202)
+def poll_olt_now(olt_id: int, poll_class: PollClass = PollClass.STATUS) -> PollQueued:
+    """Poll one OLT now (status: ONU states + OLT health; optical: per-ONU power)."""
+    with http_errors(), session_scope() as session:
+        if session.get(Olt, olt_id) is None:
+            raise NotFound(f"OLT {olt_id} does not exist")
+    return _queue_poll(olt_id, None, poll_class)
+
+
+@router.post("/onus/{onu_id}/poll", response_model=PollQueued, status_code=202)
+def poll_onu_now(onu_id: int, poll_class: PollClass = PollClass.OPTICAL) -> PollQueued:
+    """Read just this ONU's values (exact GETs, no walk of the OLT's tables)."""
+    with http_errors(), session_scope() as session:
+        onu = session.get(Onu, onu_id)
+        if onu is None or onu.olt_id is None:
+            raise NotFound(f"ONU {onu_id} does not exist or is on no OLT")
+        olt_id = onu.olt_id
+    return _queue_poll(olt_id, [onu_id], poll_class)

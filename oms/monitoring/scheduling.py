@@ -45,7 +45,10 @@ class DuePoll:
     poll_class: PollClass
 
 
-def _columns(poll_class: PollClass) -> tuple[InstrumentedAttribute[datetime | None], InstrumentedAttribute[int]]:
+PollColumns = tuple[InstrumentedAttribute[datetime | None], InstrumentedAttribute[int]]
+
+
+def _columns(poll_class: PollClass) -> PollColumns:
     if poll_class is PollClass.STATUS:
         return Olt.last_status_poll_at, Olt.status_poll_interval_s
     if poll_class is PollClass.OPTICAL:

@@ -329,3 +329,20 @@ def test_history_query_is_served_by_the_onu_time_index(db_url: str, net: Net) ->
         plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
     assert "ix_onu_samples_onu_id_sampled_at" in plan, plan
     assert "Sort" not in plan, plan  # the index order is the answer order
+
+
+
+def test_poll_now_queues_once_under_the_snmp_lock(client: TestClient, db_url: str, net: Net) -> None:
+    olt_id = net.olts["hw-a"]
+    first = client.post(f"/monitoring/olts/{olt_id}/poll")
+    again = client.post(f"/monitoring/olts/{olt_id}/poll")
+    missing = client.post("/monitoring/olts/999999/poll")
+    assert first.status_code == 202 and first.json()["queued"] is True
+    assert again.json()["queued"] is False, "a second identical poll is not piled up"
+    assert missing.status_code == 404
+    onu_poll = client.post(f"/monitoring/onus/{next(iter(net.onus.values()))}/poll")
+    assert onu_poll.status_code == 202 and onu_poll.json()["queued"] is True
+    with get_engine(db_url).connect() as conn:
+        locks = conn.execute(text("SELECT lock, queueing_lock FROM procrastinate_jobs ORDER BY id")).all()
+    assert locks[0] == (f"snmp:{olt_id}", f"snmp:{olt_id}:status")
+    assert len(locks) == 2
