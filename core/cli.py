@@ -66,7 +66,7 @@ def run_migrate(url: str, settings: Settings, script_location: Path | None = Non
     print(f"validated {result.tables_checked} tables: {result.one_line()}")
 
 
-def run_check(url: str, settings: Settings) -> None:
+def run_check(url: str, settings: Settings, quiet: bool = False) -> None:
     from core.checks import validate_schema
     from core.migrate import DatabaseUnreachable, wait_for_database
 
@@ -76,7 +76,8 @@ def run_check(url: str, settings: Settings) -> None:
         raise CommandError(str(exc), EXIT_UNREACHABLE) from exc
     result = validate_schema(url)
     _raise_unless_valid(result)
-    print(f"revision {result.revision} (head {result.head}); {result.tables_checked} tables: {result.one_line()}")
+    if not quiet:
+        print(f"revision {result.revision} (head {result.head}); {result.tables_checked} tables: {result.one_line()}")
 
 
 def _raise_unless_valid(result: object) -> None:
@@ -176,6 +177,34 @@ def cmd_lab(args: argparse.Namespace) -> None:
         lab.close()
 
 
+def cmd_onu(args: argparse.Namespace) -> None:
+    """Act on one ONU by serial from the shell; --dry-run prints the exact commands
+    (and their compensation) without contacting the OLT."""
+    import json
+
+    from core.db import session_scope
+    from oms.dry_run import plan_action
+    from oms.errors import OmsError
+    from oms.models import JobKind
+    from oms.services import onu_id_by_serial, request_and_enqueue
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    run_check(url, settings, quiet=True)  # stdout carries only the answer (JSON for --dry-run)
+    kind = JobKind(args.action)
+    try:
+        with session_scope(url) as session:
+            onu_id = onu_id_by_serial(session, args.serial)
+            if args.dry_run:
+                print(json.dumps(plan_action(session, onu_id, kind), indent=2, default=str))
+                session.rollback()
+                return
+        job_id = request_and_enqueue(url, onu_id, kind, args.user)
+    except OmsError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from exc
+    print(f"queued job {job_id}: follow it with GET /jobs/{job_id}")
+
+
 def cmd_parse(args: argparse.Namespace) -> None:
     import dataclasses
     import json
@@ -223,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="start simulated OLTs with unconfigured ONUs and register them")
     _lab_options(p)
     p.set_defaults(func=cmd_lab)
+
+    p = sub.add_parser("onu", help="authorize/remove/reboot/suspend/resume one ONU by serial (or --dry-run)")
+    p.add_argument("action", choices=["authorize", "remove", "reboot", "suspend", "resume"])
+    p.add_argument("serial")
+    p.add_argument("--dry-run", action="store_true", help="print the commands it would send; contact nothing")
+    p.add_argument("--user", default=os.environ.get("USER", "cli"), help="recorded as who asked")
+    p.set_defaults(func=cmd_onu)
 
     p = sub.add_parser("parse", help="parse a captured show command: ponstack parse FAMILY 'COMMAND' < capture.txt")
     p.add_argument("vendor", help="vendor family: huawei_smartax, zte_c3xx or zte_c6xx")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 
 from core.models import VendorFamily
@@ -45,8 +46,10 @@ def main() -> None:
     for line in sys.stdin:
         command = line.strip()
         if command == "stats":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             print(json.dumps({"commands": {n: len(s.command_log) for n, (s, _) in sims.items()},
-                              "logins": {n: s.logins for n, (s, _) in sims.items()}}), flush=True)
+                              "logins": {n: s.logins for n, (s, _) in sims.items()},
+                              "cpu_s": usage.ru_utime + usage.ru_stime}), flush=True)
         elif command == "reset":
             for sim, _ in sims.values():
                 sim.command_log.clear()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from core.db import session_scope
 from oms.models import BulkRun, Job, JobKind, JobStatus, JobStep, StepStatus
@@ -65,8 +65,8 @@ class JobLog:
     def _store(self, record: StepRecord, started_at: datetime, duration_ms: float) -> None:
         self._seq += 1
         with session_scope(self.url) as session:
-            session.add(
-                JobStep(
+            session.execute(
+                insert(JobStep).values(
                     job_id=self.job_id, seq=self._seq, name=record.name, status=record.status,
                     commands=record.commands, output=record.output, error=record.error,
                     started_at=started_at, duration_ms=round(duration_ms, 3),

@@ -82,15 +82,19 @@ def read_port(device: DeviceSession, log: JobLog, port: PonPort) -> list[OnuStat
 
 
 def serial_at(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int, serial: str) -> bool:
-    """Read back whether the OLT has `serial` at `onu_id` (from the port list, or the
-    ONU's detail where the list shows no serials, as on ZTE)."""
-    entry = next((s for s in read_port(device, log, port) if s.onu_id == onu_id), None)
-    if entry is None or entry.serial is not None:
-        return entry is not None and entry.serial == serial
+    """Read back whether the OLT has `serial` at `onu_id`: from the ONU's own detail
+    (one short answer, whatever the number of ONUs on the port)."""
     commands = device.driver.cmd_onu_detail(port.frame, port.slot, port.port, onu_id)
     with log.step("read onu", commands) as step:
-        step.output = joined(device.send(commands))
-    return device.driver.parse_onu_detail(step.output).serial == serial
+        try:
+            step.output = joined(device.send(commands))
+        except CliCommandError as exc:  # "no such ONU" is an answer, not a failure of the read
+            step.output = transcript(exc.answers)
+            return False
+    try:
+        return device.driver.parse_onu_detail(step.output).serial == serial
+    except ValueError:  # nothing ONU-like in the answer: the id is free
+        return False
 
 
 def joined(answers: list[CommandAnswer]) -> str:

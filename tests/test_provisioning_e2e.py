@@ -3,9 +3,17 @@ of each vendor family, with the database and the simulated OLT in agreement."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+from sqlalchemy import select
+
 from core.db import session_scope
 from core.models import VendorFamily
-from oms.models import Job, JobKind, JobStatus, OnuLifecycle
+from core.queue import run_worker
+from oms.models import Job, JobKind, JobStatus, Onu, OnuLifecycle, OnuType, PonPort
+from tasks.worker import discover_olt
+from tests.fixtures import run_ponstack
 from tests.lab_fixtures import LabOlt, discover_now, first_port, onu_row, request, run_jobs
 
 SERIALS = {
@@ -53,3 +61,40 @@ def test_discover_authorize_verify_remove(lab_olt: LabOlt) -> None:
     assert onu_row(lab_olt.url, serial).lifecycle_state is OnuLifecycle.REMOVED
     assert serial not in {o["serial"] for o in lab_olt.sim.configured_onus()}  # type: ignore[attr-defined]
     assert discover_now(lab_olt)["found"] == 1, "a removed ONU shows up in autofind again"
+
+
+def test_cli_dry_run_prints_commands_without_contacting_the_olt(lab_olt: LabOlt) -> None:
+    serial = SERIALS[lab_olt.family]
+    lab_olt.sim.plug_onu(*first_port(lab_olt.sim), serial)  # type: ignore[attr-defined]
+    discover_now(lab_olt)
+    with session_scope(lab_olt.url) as session:
+        onu = session.execute(select(Onu).where(Onu.serial == serial)).scalar_one()
+        onu.desired = {"plan_id": lab_olt.plan_id}
+        if onu.onu_type_id is None:
+            onu.onu_type_id = session.execute(select(OnuType.id).where(OnuType.model == "F660")).scalar_one()
+    commands_before = len(lab_olt.sim.command_log)
+    result = run_ponstack("onu", "authorize", serial, "--dry-run", env={"DATABASE_URL": lab_olt.url})
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert any(serial[-8:] in line for line in plan["commands"])
+    assert plan["compensation"], "the undo is planned too"
+    assert len(lab_olt.sim.command_log) == commands_before, "a dry run sends nothing to the OLT"
+    assert onu_row(lab_olt.url, serial).lifecycle_state is OnuLifecycle.DISCOVERED
+
+
+def test_preprovisioned_onu_is_authorized_when_discovery_finds_it(lab_olt: LabOlt) -> None:
+    serial = SERIALS[lab_olt.family]
+    with session_scope(lab_olt.url) as session:
+        ports = select(PonPort).where(PonPort.olt_id == lab_olt.olt_id).order_by(PonPort.id)
+        port = session.execute(ports).scalars().first()
+        onu_type = session.execute(select(OnuType.id).where(OnuType.model == "F660")).scalar_one()
+        session.add(Onu(serial=serial, lifecycle_state=OnuLifecycle.PREPROVISIONED, onu_type_id=onu_type,
+                        olt_id=lab_olt.olt_id, pon_port_id=port.id, desired={"plan_id": lab_olt.plan_id}))
+    lab_olt.sim.plug_onu(*first_port(lab_olt.sim), serial)  # type: ignore[attr-defined]
+
+    report = discover_olt(olt_id=lab_olt.olt_id)
+    assert report["ready_to_authorize"], report
+    asyncio.run(run_worker(lab_olt.url, concurrency=1, wait=False, install_signal_handlers=False))
+
+    assert onu_row(lab_olt.url, serial).lifecycle_state is OnuLifecycle.ACTIVE
+    assert serial in {o["serial"] for o in lab_olt.sim.configured_onus()}  # type: ignore[attr-defined]
