@@ -89,10 +89,11 @@ def mark_running(url: str, job_id: int) -> tuple[JobKind, int] | None:
 
 def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> None:
     with session_scope(url) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job.status, job.error, job.finished_at = status, error, now()
-        job.result = {**(job.result or {}), **result}
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(status=status, error=error, finished_at=now(), result=Job.result.op("||")(result))
+        )
 
 
 def close_finished_bulk_runs(url: str, job_ids: list[int]) -> None:

@@ -65,6 +65,7 @@ class PortView:
 
     used: dict[int, dict[int, str | None]] = field(default_factory=dict)
     templates: dict[tuple[str, str], str] = field(default_factory=dict)
+    reference: dict[Any, Any] = field(default_factory=dict)  # profiles, mappings, settings (see build_context)
 
     def read(self, device: DeviceSession, log: JobLog, port: PonPort) -> dict[int, str | None]:
         if port.id not in self.used:
@@ -153,7 +154,7 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
             onu_id = _already_present(used, onu.serial)
             if onu_id is None:
                 onu_id = _free_onu_id(device.driver, port, used, session, onu)
-            context = build_context(session, onu, CliAction.AUTHORIZE, port=port, onu_id=onu_id)
+            context = build_context(session, onu, CliAction.AUTHORIZE, port=port, onu_id=onu_id, cache=ports.reference)
             commands = render_action(session, device, CliAction.AUTHORIZE, context, ports)
             undo = render_action(session, device, CliAction.REMOVE, context, ports)
         except (OmsError, ActionFailed, TemplateError) as exc:

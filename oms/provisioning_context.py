@@ -8,6 +8,7 @@ as ProvisioningDataMissing naming what to fix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -26,11 +27,22 @@ def serial_hex(serial: str) -> str:
     return serial[:4].encode("ascii").hex().upper() + serial[4:].upper()
 
 
+def cached(cache: dict[Any, Any] | None, key: Any, load: Callable[[], Any]) -> Any:
+    """Reference data (profiles, mappings, settings) read once per run when a cache is given."""
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def build_context(
-    session: Session, onu: Onu, action: str, port: PonPort | None = None, onu_id: int | None = None
+    session: Session, onu: Onu, action: str, port: PonPort | None = None, onu_id: int | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Context for `action` on `onu`; `port`/`onu_id` override the stored position
-    (authorization picks them before the ONU row holds them)."""
+    (authorization picks them before the ONU row holds them). A bulk run passes a
+    `cache` so the reference data of its OLT is read once, not once per ONU."""
     port = port or onu.pon_port
     if port is None:
         raise ProvisioningDataMissing(f"ONU {onu.serial} has no PON port yet (not discovered)")
@@ -49,9 +61,11 @@ def build_context(
         "service_port_index": onu.desired.get("service_port_index"),
         "new": None,
     }
-    context.update(_type_params(session, onu, olt, family))
-    context.update(_plan_params(session, onu, olt, family))
-    context["tr069"] = _tr069_params(session)
+    context.update(cached(cache, ("type", onu.onu_type_id, olt.id), lambda: _type_params(session, onu, olt, family)))
+    vlans = (onu.desired.get("user_vlan"), onu.desired.get("service_vlan"))
+    plan_key = ("plan", onu.subscription_id, onu.desired.get("plan_id"), vlans, olt.id)
+    context.update(cached(cache, plan_key, lambda: _plan_params(session, onu, olt, family)))
+    context["tr069"] = cached(cache, "tr069", lambda: _tr069_params(session))
     context["pppoe"] = _pppoe_params(onu)
     return context
 
