@@ -101,13 +101,15 @@ class LabProcess:
         self.proc.wait(timeout=30)
 
 
-def register_lab_process(url: str, lab: LabProcess) -> None:
+def register_lab_process(url: str, lab: LabProcess, transport: str | None = None) -> None:
     with session_scope(url) as session:
         plan = ensure_reference_data(session)
         for name, port in lab.ports.items():
             # A local twin of the served simulator carries its name, credentials and ports.
             twin = new_sim(VendorFamily.HUAWEI_SMARTAX, name, ports=PORTS)
-            register_olt(session, twin, VendorFamily.HUAWEI_SMARTAX, port)
+            olt = register_olt(session, twin, VendorFamily.HUAWEI_SMARTAX, port)
+            if transport:  # the per-OLT override an operator would set (scrapli transport plugin)
+                olt.connection_options = {"transport": transport}
         plan_id = plan.id
     discover_all(url)
     with session_scope(url) as session:
@@ -149,13 +151,14 @@ def wait_for_bulk_run(url: str, run_id: int, timeout_s: float) -> None:
     raise TimeoutError(f"bulk run {run_id} did not finish in {timeout_s:g} s")
 
 
-def bench_bulk_authorization(olts: int, onus_per_olt: int, latency_s: float, workers: int) -> None:
+def bench_bulk_authorization(olts: int, onus_per_olt: int, latency_s: float, workers: int,
+                             transport: str | None = None) -> None:
     admin, url = fresh_database()
     set_database_url(url)
     lab = LabProcess(olts, onus_per_olt, latency_s)
     procs = start_workers(url, workers, concurrency=-(-olts // workers))
     try:
-        register_lab_process(url, lab)
+        register_lab_process(url, lab, transport)
         lab.reset()
         with session_scope(url) as session:
             onu_ids = list(session.execute(select(Onu.id).order_by(Onu.id)).scalars())
@@ -176,7 +179,8 @@ def bench_bulk_authorization(olts: int, onus_per_olt: int, latency_s: float, wor
         bound = max(commands) * latency_s
         ok = sum(s is JobStatus.SUCCEEDED for s in statuses)
         print(f"bulk authorization: {ok}/{len(onu_ids)} ONUs succeeded over {olts} OLTs "
-              f"({len(refused)} refused), latency {latency_s * 1000:.0f} ms/command, {workers} worker process(es)")
+              f"({len(refused)} refused), latency {latency_s * 1000:.0f} ms/command, {workers} worker process(es), "
+              f"SSH transport {transport or 'driver default'}")
         print(f"  wall time {wall:.2f} s; lower bound {bound:.2f} s (busiest OLT: {max(commands)} commands); "
               f"ratio {wall / bound:.3f}")
         print(f"  SSH sessions per OLT: min {min(logins)}, max {max(logins)}")
@@ -259,13 +263,14 @@ def main() -> None:
     parser.add_argument("--onus", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--workers", type=int, default=2, help="`ponstack worker` processes")
+    parser.add_argument("--transport", default=None, help="scrapli SSH transport override (system, paramiko)")
     parser.add_argument("--discovery-olts", type=int, default=200)
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-discovery", action="store_true")
     parser.add_argument("--inventory-olts", type=int, default=5000)
     args = parser.parse_args()
     if not args.skip_bulk:
-        bench_bulk_authorization(args.olts, args.onus // args.olts, args.latency, args.workers)
+        bench_bulk_authorization(args.olts, args.onus // args.olts, args.latency, args.workers, args.transport)
     if not args.skip_discovery:
         bench_discovery(args.discovery_olts, 4)
     bench_inventory(args.inventory_olts)

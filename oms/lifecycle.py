@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import session_scope
 from oms.errors import OmsError, PortFull
@@ -184,9 +184,15 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
 
 
 def _locked_onu(session: Session, job_id: int) -> Onu:
-    job = session.get_one(Job, job_id)
-    onu = session.execute(select(Onu).where(Onu.id == job.onu_id).with_for_update()).scalar_one()
-    return onu
+    """Lock the job's ONU row, loading what building its context needs in the same query."""
+    onu_id = select(Job.onu_id).where(Job.id == job_id).scalar_subquery()
+    return session.execute(
+        select(Onu)
+        .where(Onu.id == onu_id)
+        .options(joinedload(Onu.pon_port).joinedload(PonPort.olt), joinedload(Onu.onu_type),
+                 joinedload(Onu.subscription))
+        .with_for_update(of=Onu)
+    ).unique().scalar_one()
 
 
 def _already_present(used: dict[int, str | None], serial: str) -> int | None:

@@ -54,16 +54,22 @@ def check_actionable(session: Session, onu: Onu, kind: JobKind) -> None:
     open_job = session.execute(
         select(Job.id, Job.kind, Job.status).where(Job.onu_id == onu.id, Job.status.in_(OPEN_JOB_STATES))
     ).first()
+    refusal = refusal_reason(onu, kind, open_job)
+    if refusal is not None:
+        raise Conflict(refusal)
+
+
+def refusal_reason(onu: Onu, kind: JobKind, open_job: Any | None) -> str | None:
+    """Why `kind` cannot run on `onu` now (None: it can). `open_job` is its unfinished job, if any."""
     if open_job is not None:
-        raise Conflict(
-            f"ONU {onu.serial} already has job {open_job.id} ({open_job.kind.value}, {open_job.status.value})"
-        )
+        return f"ONU {onu.serial} already has job {open_job.id} ({open_job.kind.value}, {open_job.status.value})"
     if onu.lifecycle_state not in ALLOWED_STATES[kind]:
-        raise Conflict(f"cannot {kind.value} ONU {onu.serial}: it is {onu.lifecycle_state.value}")
+        return f"cannot {kind.value} ONU {onu.serial}: it is {onu.lifecycle_state.value}"
     if onu.pon_port_id is None:
-        raise Conflict(f"cannot {kind.value} ONU {onu.serial}: it has not been seen on any PON port yet")
+        return f"cannot {kind.value} ONU {onu.serial}: it has not been seen on any PON port yet"
     if kind is not JobKind.AUTHORIZE and kind is not JobKind.REMOVE and onu.onu_index is None:
-        raise Conflict(f"cannot {kind.value} ONU {onu.serial}: it has no ONU id on the OLT")
+        return f"cannot {kind.value} ONU {onu.serial}: it has no ONU id on the OLT"
+    return None
 
 
 def request_onu_action(
@@ -124,20 +130,32 @@ def request_and_enqueue(url: str, onu_id: int, kind: JobKind, requested_by: str,
 
 
 def request_bulk(url: str, onu_ids: list[int], kind: JobKind, requested_by: str) -> tuple[int, list[str]]:
-    """One bulk-run record and one job per ONU; ONUs that cannot run now are reported, not fatal."""
+    """One bulk-run record and one job per ONU; ONUs that cannot run now are reported, not fatal.
+    A fixed number of statements whatever the number of ONUs."""
     refused: list[str] = []
-    jobs: list[Job] = []
     with session_scope(url) as session:
         run = BulkRun(kind=kind, status=JobStatus.RUNNING, requested_by=requested_by,
                       params={"onu_ids": onu_ids}, total=0)
         session.add(run)
         session.flush()
+        onus = {o.id: o for o in session.execute(
+            select(Onu).where(Onu.id.in_(onu_ids)).order_by(Onu.id).with_for_update()).scalars()}
+        open_jobs = {row.onu_id: row for row in session.execute(
+            select(Job.onu_id, Job.id, Job.kind, Job.status)
+            .where(Job.onu_id.in_(onu_ids), Job.status.in_(OPEN_JOB_STATES))
+        )}
+        jobs: list[Job] = []
         for onu_id in onu_ids:
-            try:
-                with session.begin_nested():
-                    jobs.append(request_onu_action(session, onu_id, kind, requested_by, bulk_run_id=run.id))
-            except OmsError as exc:
-                refused.append(str(exc))
+            onu = onus.get(onu_id)
+            reason = f"ONU {onu_id} does not exist" if onu is None else refusal_reason(onu, kind, open_jobs.get(onu_id))
+            if reason is not None or onu is None:
+                refused.append(reason or "")
+                continue
+            if kind in TRANSIENT_STATE:
+                onu.lifecycle_state = TRANSIENT_STATE[kind]
+            jobs.append(Job(kind=kind, status=JobStatus.QUEUED, olt_id=onu.olt_id, onu_id=onu.id, params={},
+                            requested_by=requested_by, bulk_run_id=run.id))
+        session.add_all(jobs)
         run.total = len(jobs)
         run_id = run.id
     enqueue(url, jobs)

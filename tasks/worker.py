@@ -14,10 +14,26 @@ from oms.jobs import close_finished_bulk_runs
 from oms.models import JobKind
 from oms.services import RUN_OLT_JOBS, enqueue, fail_unqueued, request_onu_action
 from tasks.discovery import discover
-from tasks.nornir_factory import build_nornir
+from tasks.nornir_factory import build_nornir, register_connection_plugins
 from tasks.onu_jobs import run_onu_jobs
 
 log = logging.getLogger("ponstack.worker")
+
+
+def _prewarm() -> None:
+    """Import what the first device job would otherwise import (drivers, scrapli
+    platforms, connection plugins), so that it starts as fast as the others."""
+    import scrapli_community.huawei.smartax.huawei_smartax  # noqa: F401
+
+    from core.models import VendorFamily
+    from vendor_cli.registry import get_driver
+
+    for family in VendorFamily:
+        get_driver(family)
+    register_connection_plugins()
+
+
+_prewarm()
 
 DISCOVER_OLT = "ponstack.discover_olt"
 
