@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Update, func, insert, select, update
 
-from core.db import session_scope
+from core.db import get_engine, session_scope
 from oms.models import BulkRun, Job, JobKind, JobStatus, JobStep, StepStatus
 
 FINAL_STATES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.COMPENSATED, JobStatus.NEEDS_RECONCILE,
@@ -64,8 +64,8 @@ class JobLog:
 
     def _store(self, record: StepRecord, started_at: datetime, duration_ms: float) -> None:
         self._seq += 1
-        with session_scope(self.url) as session:
-            session.execute(
+        with get_engine(self.url).begin() as conn:  # Core: a step is one short statement on the hot path
+            conn.execute(
                 insert(JobStep).values(
                     job_id=self.job_id, seq=self._seq, name=record.name, status=record.status,
                     commands=record.commands, output=record.output, error=record.error,
@@ -77,8 +77,8 @@ class JobLog:
 def mark_running(url: str, job_id: int) -> tuple[JobKind, int] | None:
     """Claim a queued job: its kind and attempt number, or None when it is no longer
     queued (cancelled or done)."""
-    with session_scope(url) as session:
-        claimed = session.execute(
+    with get_engine(url).begin() as conn:
+        claimed = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, started_at=now(), attempts=Job.attempts + 1)
@@ -88,12 +88,18 @@ def mark_running(url: str, job_id: int) -> tuple[JobKind, int] | None:
 
 
 def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> None:
-    with session_scope(url) as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status=status, error=error, finished_at=now(), result=Job.result.op("||")(result))
-        )
+    with get_engine(url).begin() as conn:
+        conn.execute(finish_statement(job_id, status, error, **result))
+
+
+def finish_statement(job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> Update:
+    """The UPDATE that closes a job; run it inside the transaction that commits the
+    job's database change, so that both land together."""
+    return (
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=status, error=error, finished_at=now(), result=Job.result.op("||")(result))
+    )
 
 
 def close_finished_bulk_runs(url: str, job_ids: list[int]) -> None:

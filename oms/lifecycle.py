@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.db import session_scope
 from oms.errors import OmsError, PortFull
-from oms.jobs import JobLog, finish, mark_running, now
+from oms.jobs import JobLog, finish, finish_statement, mark_running, now
 from oms.models import (
     AdminState,
     CliAction,
@@ -170,6 +170,7 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
         used[onu_id] = onu.serial
         onu.onu_index, onu.lifecycle_state, onu.admin_state = onu_id, OnuLifecycle.ACTIVE, AdminState.ENABLED
         onu.authorized_at, onu.failure_reason = now(), None
+        session.execute(finish_statement(job_id, JobStatus.SUCCEEDED, onu_id=onu_id, commands=commands))
         try:
             session.commit()
         except Exception as exc:  # the OLT has it but the database refused: undo on the OLT (saga)
@@ -179,7 +180,6 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
             with session_scope(url) as retry:
                 failed = retry.get_one(Onu, onu.id)
                 return _record_failure(url, job_id, failed, reason)
-    finish(url, job_id, JobStatus.SUCCEEDED, onu_id=onu_id, commands=commands)
     return JobStatus.SUCCEEDED
 
 
