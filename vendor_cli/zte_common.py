@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from vendor_cli.ssh import SSH_TRANSPORT
+
 # `ZXAN>`, `ZXAN#`, `ZXAN(config)#`, `ZXAN(config-if)#`, `ZXAN(gpon-onu-mng)#`,
 # `LO.Berkah-Pati.v2#` ... (hostnames may contain `.`, `-`, `_`, `@`, `/`, `:`).
 HOSTNAME = r"[\w.\-@/:]{1,63}"
@@ -140,7 +142,7 @@ def zte_scrapli_options(transport: str, enable_password: str | None = None) -> d
     }
     if transport == "ssh":
         extras.update(
-            transport="system",
+            transport=SSH_TRANSPORT,
             auth_strict_key=False,
             ssh_known_hosts_file=False,
             transport_options={"open_cmd": list(LEGACY_SSH_OPTIONS)},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vendor_cli.ssh import SSH_TRANSPORT
+
 #: seconds per command; `display ont ...` on a full board can take several seconds
 TIMEOUT_OPS = 60.0
 
@@ -36,7 +38,8 @@ def scrapli_options(transport: str) -> dict[str, Any]:
         "on_open": huawei_on_open,
     }
     if transport == "ssh":
-        extras["transport"] = "system"
+        extras["transport"] = SSH_TRANSPORT
+        # Used when an OLT is switched to the `system` (OpenSSH) transport, e.g. old firmware.
         extras["transport_options"] = {"open_cmd": list(_LEGACY_SSH_ALGORITHMS)}
         return {"platform": "huawei_smartax", "port": None, "extras": extras}
     extras["transport"] = "telnet"

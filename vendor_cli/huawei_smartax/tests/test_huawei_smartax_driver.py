@@ -16,7 +16,7 @@ def test_ssh_options_use_the_system_transport_without_host_key_checks() -> None:
     options = DRIVER.scrapli_options("ssh")
     assert options["platform"] == "huawei_smartax" and options["port"] is None
     extras = options["extras"]
-    assert (extras["transport"], extras["auth_strict_key"]) == ("system", False)
+    assert (extras["transport"], extras["auth_strict_key"]) == ("paramiko", False)
     assert extras["on_open"] is huawei_on_open
     assert extras["timeout_ops"] >= 30
     assert any("KexAlgorithms=+" in item for item in extras["transport_options"]["open_cmd"])

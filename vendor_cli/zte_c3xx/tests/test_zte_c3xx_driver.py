@@ -47,7 +47,7 @@ def test_scrapli_options_fit_nornir_and_scrapli(transport: str) -> None:
     ConnectionOptions(**options)  # nornir accepts exactly these keys
     assert options["platform"] == "generic"
     extras = options["extras"]
-    assert extras["transport"] == ("system" if transport == "ssh" else "telnet")
+    assert extras["transport"] == ("paramiko" if transport == "ssh" else "telnet")
     assert callable(extras["on_open"]) and extras["timeout_ops"] >= 30
     for prompt in ("ZXAN>", "ZXAN#", "ZXAN(config)#", "ZXAN(config-if)#", "ZXAN(gpon-onu-mng)#", "LO.Berkah-Pati.v2#"):
         import re
