@@ -12,11 +12,13 @@ OpenSSH options for that case.
 SSH_TRANSPORT = "paramiko"
 
 
-def _detect_paramiko_eof() -> None:
-    """scrapli's paramiko transport returns b"" when the device closes the session
-    (paramiko's recv signals EOF that way), and scrapli then keeps reading until
-    timeout_ops. OpenSSH (`system`) raises at once. Make paramiko do the same, so a
-    dropped session is reported as one immediately."""
+def _mend_scrapli_paramiko() -> None:
+    """Two mends to scrapli's paramiko transport plugin:
+    - it returns b"" when the device closes the session (paramiko's recv signals EOF
+      that way), and scrapli then keeps reading until timeout_ops; OpenSSH (`system`)
+      raises at once. Make paramiko do the same, so a dropped session is reported as
+      one immediately;
+    - on close, stop paramiko's transport before its socket is closed."""
     from scrapli.exceptions import ScrapliConnectionError
     from scrapli.transport.plugins.paramiko.transport import ParamikoTransport
 
@@ -34,5 +36,16 @@ def _detect_paramiko_eof() -> None:
     read._ponstack_eof = True  # type: ignore[attr-defined]
     ParamikoTransport.read = read  # type: ignore[method-assign]
 
+    plain_close = ParamikoTransport.close
 
-_detect_paramiko_eof()
+    def close(self: ParamikoTransport) -> None:
+        # scrapli closes the socket under paramiko's running transport thread, which
+        # then logs "Socket exception: Bad file descriptor"; stop the transport first.
+        if self.session is not None:
+            self.session.close()
+        plain_close(self)
+
+    ParamikoTransport.close = close  # type: ignore[method-assign]
+
+
+_mend_scrapli_paramiko()
