@@ -24,6 +24,8 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n 2 $(ARGS)
 
 bench: $(STAMP)
+	# net-snmp's snmpbulkwalk is the reference the SNMP benchmark compares against
+	command -v snmpbulkwalk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -q snmp) || true
 	$(VENV)/bin/python -m benchmarks
 
 lint: $(STAMP)

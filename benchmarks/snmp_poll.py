@@ -54,10 +54,14 @@ def snapshot(name: str, onus: int, per_port: int = 128) -> dict:
     }
 
 
+BACKEND = "fast"  # "fast": our v2c codec; "pysnmp": pysnmp 7's asyncio API (set by --backend)
+
+
 def target(port: int, community: str, max_repetitions: int, max_outstanding: int) -> SnmpTarget:
     return SnmpTarget(
         "127.0.0.1",
         port,
+        backend=BACKEND,
         community=community,
         timeout_s=5,
         retries=1,
@@ -192,13 +196,16 @@ def main() -> None:
     parser.add_argument("--onus-per-olt", type=int, default=512)
     parser.add_argument("--agents", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backend", choices=["fast", "pysnmp"], default="fast", help="v2c message codec")
     args = parser.parse_args()
+    global BACKEND
+    BACKEND = args.backend
     if shutil.which("snmpbulkwalk") is None:
         print("NOTE: snmpbulkwalk (net-snmp) is missing; install the Debian package `snmp` to compare.")
     rows = single_olt(args.max_repetitions, args.runs)
     rows += many_olts(args.olts, args.onus_per_olt, args.max_repetitions, args.agents)
     width = max(len(label) for label, _ in rows)
-    print(f"\nSNMP poll benchmark (max-repetitions {args.max_repetitions})")
+    print(f"\nSNMP poll benchmark (max-repetitions {args.max_repetitions}, v2c backend {args.backend})")
     for label, value in rows:
         print(f"  {label:<{width}}  {value}".rstrip())
 
