@@ -3,20 +3,16 @@ device diagnostics (connection test, discovery) over real SSH to simulated OLTs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-import oms.services
-from core.db import session_scope, set_database_url
+from core.db import session_scope
 from core.models import AuditLog, VendorFamily
 from lab.base import Lab, SimulatedOlt
 from lab.register import ensure_reference_data, new_sim, register_olt
-from oms.api import jobs, olts, onus, provisioning
 from oms.models import Olt, Onu, OnuLifecycle
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
@@ -31,32 +27,7 @@ NEW_OLT: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def client(db_url: str) -> TestClient:
-    set_database_url(db_url)
-    app = FastAPI()
-    for module in (olts, onus, jobs, provisioning):
-        app.include_router(module.router)
-    return TestClient(app)
 
-
-@pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-
-    def fake_defer(url: str, task_name: str, lock: str | None = None, **kwargs: Any) -> int:
-        calls.append({"task": task_name, "lock": lock, **kwargs})
-        return 9000 + len(calls)
-
-    monkeypatch.setattr(oms.services, "defer", fake_defer)
-    return calls
-
-
-@pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    running = Lab()
-    yield running
-    running.close()
 
 
 def add_lab_olt(

@@ -1,0 +1,36 @@
+"""Fixtures shared by the OMS API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+import oms.services
+from core.db import set_database_url
+from oms.api import jobs, olts, onus, provisioning
+
+
+@pytest.fixture
+def client(db_url: str) -> TestClient:
+    """The OMS device-facing routers on a fresh database."""
+    set_database_url(db_url)
+    app = FastAPI()
+    for module in (olts, onus, jobs, provisioning):
+        app.include_router(module.router)
+    return TestClient(app)
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Calls that would have queued work (no worker runs in these tests)."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_defer(url: str, task_name: str, lock: str | None = None, **kwargs: Any) -> int:
+        calls.append({"task": task_name, "lock": lock, **kwargs})
+        return 9000 + len(calls)
+
+    monkeypatch.setattr(oms.services, "defer", fake_defer)
+    return calls
