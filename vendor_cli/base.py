@@ -172,16 +172,20 @@ class VendorDriver(abc.ABC):
 
     def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
         """Send commands one by one on an open scrapli connection, stopping at the
-        first failure (CliCommandError carries every answer so far). Vendors
-        override this to answer interactive confirmations."""
+        first failure (CliCommandError carries every answer so far)."""
         answers: list[CommandAnswer] = []
         for command in commands:
-            response = conn.send_command(command)
-            answers.append(CommandAnswer(command, response.result, response.elapsed_time or 0.0))
-            reason = self.command_error(command, response.result)
+            answer = self.send_one(conn, command)
+            answers.append(answer)
+            reason = self.command_error(command, answer.output)
             if reason:
-                raise CliCommandError(device, command, response.result, reason, answers)
+                raise CliCommandError(device, command, answer.output, reason, answers)
         return answers
+
+    def send_one(self, conn: Any, command: str) -> CommandAnswer:
+        """One command and its answer; vendors override this to answer interactive confirmations."""
+        response = conn.send_command(command)
+        return CommandAnswer(command, response.result, response.elapsed_time or 0.0)
 
     # --- templates ----------------------------------------------------------
     @property

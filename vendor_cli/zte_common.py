@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from vendor_cli.base import CommandAnswer
 from vendor_cli.ssh import SSH_TRANSPORT
 
 # `ZXAN>`, `ZXAN#`, `ZXAN(config)#`, `ZXAN(config-if)#`, `ZXAN(gpon-onu-mng)#`,
@@ -150,3 +151,18 @@ def zte_scrapli_options(transport: str, enable_password: str | None = None) -> d
         return {"platform": "generic", "port": None, "extras": extras}
     extras["transport"] = "telnet"
     return {"platform": "generic", "port": TELNET_PORT, "extras": extras}
+
+
+#: `reboot` in pon-onu-mng asks this before it acts (C300/C320 and C600 alike)
+REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
+_REBOOT = re.compile(r"^\s*reboot\s*$")
+
+
+def send_zte_command(conn: Any, command: str) -> CommandAnswer:
+    """Send one command; `reboot` is answered `yes` at its confirmation question,
+    which is dropped from the answer so that error checks see only the result."""
+    if not _REBOOT.match(command):
+        response = conn.send_command(command)
+        return CommandAnswer(command, response.result, response.elapsed_time or 0.0)
+    response = conn.send_interactive([(command, REBOOT_QUESTION, False), ("yes", ZTE_PROMPT_PATTERN, False)])
+    return CommandAnswer(command, response.result.replace(REBOOT_QUESTION, "").strip(), response.elapsed_time or 0.0)

@@ -8,7 +8,6 @@ from typing import Any
 from core.models import VendorFamily
 from vendor_cli.base import (
     AutofindOnu,
-    CliCommandError,
     CommandAnswer,
     OltVersion,
     OnuOptical,
@@ -16,15 +15,14 @@ from vendor_cli.base import (
     VendorDriver,
 )
 from vendor_cli.zte_c3xx import parsers
-from vendor_cli.zte_common import ZTE_PROMPT_PATTERN, is_no_data, zte_scrapli_options
+from vendor_cli.zte_common import REBOOT_QUESTION, is_no_data, send_zte_command, zte_scrapli_options
+
+__all__ = ["REBOOT_QUESTION", "ZteC3xxDriver"]
 
 #: `onu N type T sn S` and `no onu N` print `[Successful]` when they worked (onmt C300.php L907/L949).
 _NEEDS_SUCCESSFUL = re.compile(r"^\s*(?:no\s+)?onu\s+\d+(?:\s|$)")
 _ERROR_CODE = re.compile(r"%?Error\s+\d+\s*:\s*(?P<message>.*)")
 _NOTICE_CODE = re.compile(r"%Code\s+\d+-\w+\s*:\s*(?P<message>.*)")
-_REBOOT = re.compile(r"^\s*reboot\s*$")
-#: pon-onu-mng `reboot` stops at this question (public C300/C320/C600 provisioning code).
-REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
 
 
 def _pon(frame: int, slot: int, port: int) -> str:
@@ -99,18 +97,5 @@ class ZteC3xxDriver(VendorDriver):
             return "device did not confirm with 'Successful'"
         return None
 
-    def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
-        """Like the base class, but answers the `reboot` confirmation with `yes`."""
-        answers: list[CommandAnswer] = []
-        for command in commands:
-            if _REBOOT.match(command):
-                response = conn.send_interactive(
-                    [(command, REBOOT_QUESTION, False), ("yes", ZTE_PROMPT_PATTERN, False)]
-                )
-            else:
-                response = conn.send_command(command)
-            answers.append(CommandAnswer(command, response.result, response.elapsed_time or 0.0))
-            reason = self.command_error(command, response.result)
-            if reason:
-                raise CliCommandError(device, command, response.result, reason, answers)
-        return answers
+    def send_one(self, conn: Any, command: str) -> CommandAnswer:
+        return send_zte_command(conn, command)

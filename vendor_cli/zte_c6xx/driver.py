@@ -8,7 +8,6 @@ from typing import Any
 from core.models import VendorFamily
 from vendor_cli.base import (
     AutofindOnu,
-    CliCommandError,
     CommandAnswer,
     OltVersion,
     OnuOptical,
@@ -17,11 +16,10 @@ from vendor_cli.base import (
 )
 from vendor_cli.zte_c6xx import errors, parsers
 from vendor_cli.zte_c6xx.names import olt_if, onu_if
-from vendor_cli.zte_common import ZTE_PROMPT_PATTERN, zte_scrapli_options
+from vendor_cli.zte_common import REBOOT_QUESTION, send_zte_command, zte_scrapli_options
 
-#: `reboot` in pon-onu-mng asks this before it acts (scrapli matches it literally)
-REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
-_INTERACTIVE = {"reboot": (REBOOT_QUESTION, "yes")}
+__all__ = ["REBOOT_QUESTION", "ZteC6xxDriver"]
+
 
 
 class ZteC6xxDriver(VendorDriver):
@@ -69,28 +67,7 @@ class ZteC6xxDriver(VendorDriver):
     def command_error(self, command: str, output: str) -> str | None:
         return errors.command_error(command, output)
 
-    def send_commands(self, conn: Any, commands: list[str], device: str) -> list[CommandAnswer]:
-        answers: list[CommandAnswer] = []
-        for command in commands:
-            answer = self._send_one(conn, command)
-            answers.append(answer)
-            reason = self.command_error(command, answer.output)
-            if reason:
-                raise CliCommandError(device, command, answer.output, reason, answers)
-        return answers
-
-    def _send_one(self, conn: Any, command: str) -> CommandAnswer:
-        interactive = _INTERACTIVE.get(command.strip())
-        if interactive is None:
-            response = conn.send_command(command)
-            return CommandAnswer(command, response.result, response.elapsed_time or 0.0)
-        question, reply = interactive
-        response = conn.send_interactive([(command, question, False), (reply, ZTE_PROMPT_PATTERN, False)])
-        return CommandAnswer(
-            command, _strip_question(response.result, question), response.elapsed_time or 0.0
-        )
+    def send_one(self, conn: Any, command: str) -> CommandAnswer:
+        return send_zte_command(conn, command)
 
 
-def _strip_question(output: str, question: str) -> str:
-    # The confirmation question is not an answer; drop it so error checks see only the result.
-    return output.replace(question, "").strip()
