@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.errors import NotFound, OmsError, PortFull, ProvisioningDataMissing
+from oms.errors import NotFound, OmsError, ProvisioningDataMissing
 from oms.models import CliAction, CliTemplate, JobKind, Onu, PonPort
+from oms.onu_ids import free_onu_id
 from oms.provisioning_context import build_context
 from oms.services import check_actionable
-from vendor_cli.base import VendorDriver
 from vendor_cli.registry import get_driver
 from vendor_cli.render import TemplateError, cli_safe, render_cli
 
@@ -52,22 +52,6 @@ def plan_action(
         "compensation": _render(session, port, undo_action, context) if undo_action else [],
         "note": AUTHORIZE_NOTE.format(onu_id=index) if kind is JobKind.AUTHORIZE else ACTION_NOTE,
     }
-
-
-def free_onu_id(session: Session, driver: VendorDriver, port: PonPort, onu: Onu) -> int:
-    """The lowest ONU id on `port` that no other ONU row holds."""
-    taken = set(
-        session.execute(
-            select(Onu.onu_index).where(
-                Onu.pon_port_id == port.id, Onu.onu_index.is_not(None), Onu.id != onu.id
-            )
-        ).scalars()
-    )
-    first = driver.first_onu_id
-    for candidate in range(first, first + port.max_onus):
-        if candidate not in taken:
-            return candidate
-    raise PortFull(f"PON port {port.fsp} on {port.olt.name} is full ({port.max_onus} ONUs)")
 
 
 def _cli_action(kind: JobKind) -> CliAction:

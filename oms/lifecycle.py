@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core.db import session_scope
-from oms.errors import OmsError, PortFull
+from oms.errors import OmsError
 from oms.jobs import JobLog, finish, finish_statement, mark_running, now
 from oms.models import (
     AdminState,
@@ -33,6 +33,7 @@ from oms.models import (
     PonPort,
     StepStatus,
 )
+from oms.onu_ids import free_onu_id
 from oms.provisioning_context import build_context
 from vendor_cli.base import CliCommandError, CommandAnswer, OnuState, VendorDriver
 from vendor_cli.render import TemplateError, cli_safe, render_cli
@@ -82,20 +83,26 @@ def read_port(device: DeviceSession, log: JobLog, port: PonPort) -> list[OnuStat
     return device.driver.parse_onu_list(output, port.frame, port.slot, port.port)
 
 
-def serial_at(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int, serial: str) -> bool:
-    """Read back whether the OLT has `serial` at `onu_id`: from the ONU's own detail
-    (one short answer, whatever the number of ONUs on the port)."""
+def read_onu(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int) -> OnuState | None:
+    """The OLT's view of one ONU id, from its detail (one short answer, whatever the
+    number of ONUs on the port); None when the id is free."""
     commands = device.driver.cmd_onu_detail(port.frame, port.slot, port.port, onu_id)
     with log.step("read onu", commands) as step:
         try:
             step.output = joined(device.send(commands))
         except CliCommandError as exc:  # "no such ONU" is an answer, not a failure of the read
             step.output = transcript(exc.answers)
-            return False
+            return None
     try:
-        return device.driver.parse_onu_detail(step.output).serial == serial
+        return device.driver.parse_onu_detail(step.output)
     except ValueError:  # nothing ONU-like in the answer: the id is free
-        return False
+        return None
+
+
+def serial_at(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int, serial: str) -> bool:
+    """Read back whether the OLT has `serial` at `onu_id`."""
+    state = read_onu(device, log, port, onu_id)
+    return state is not None and state.serial == serial
 
 
 def joined(answers: list[CommandAnswer]) -> str:
@@ -153,7 +160,7 @@ def authorize(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: 
             used = ports.read(device, log, port)
             onu_id = _already_present(used, onu.serial)
             if onu_id is None:
-                onu_id = _free_onu_id(device.driver, port, used, session, onu)
+                onu_id = free_onu_id(session, device.driver, port, onu, on_device=used)
             context = build_context(session, onu, CliAction.AUTHORIZE, port=port, onu_id=onu_id, cache=ports.reference)
             commands = render_action(session, device, CliAction.AUTHORIZE, context, ports)
             undo = render_action(session, device, CliAction.REMOVE, context, ports)
@@ -197,19 +204,6 @@ def _locked_onu(session: Session, job_id: int) -> Onu:
 
 def _already_present(used: dict[int, str | None], serial: str) -> int | None:
     return next((onu_id for onu_id, s in used.items() if s == serial), None)
-
-
-def _free_onu_id(driver: VendorDriver, port: PonPort, used: dict[int, str | None], session: Session, onu: Onu) -> int:
-    reserved = set(
-        session.execute(
-            select(Onu.onu_index).where(Onu.pon_port_id == port.id, Onu.onu_index.is_not(None), Onu.id != onu.id)
-        ).scalars()
-    )
-    first = driver.first_onu_id
-    for candidate in range(first, first + port.max_onus):
-        if candidate not in used and candidate not in reserved:
-            return candidate
-    raise PortFull(f"PON port {port.fsp} on {port.olt.name} is full ({port.max_onus} ONUs)")
 
 
 def _push_and_verify(
@@ -373,7 +367,7 @@ def move(url: str, device: DeviceSession, job_id: int, log: JobLog, ports: PortV
         try:
             if target is None:
                 raise ActionFailed(f"OLT has no PON port {new['frame']}/{new['slot']}/{new['port']}")
-            new_id = _free_onu_id(device.driver, target, ports.read(device, log, target), session, onu)
+            new_id = free_onu_id(session, device.driver, target, onu, on_device=ports.read(device, log, target))
             context = build_context(session, onu, CliAction.MOVE)
             context["new"] = {**new, "serial": onu.serial, "serial_hex": context["serial_hex"], "onu_id": new_id}
             commands = render_action(session, device, CliAction.MOVE, context, ports)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from core.db import session_scope
 from oms.jobs import JobLog, finish, now
 from oms.models import Job, JobStatus, Onu, OnuLifecycle, PonPort
-from vendor_cli.base import OnuState
 
 PROVISIONED = (OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED)
 IN_FLIGHT = (OnuLifecycle.AUTHORIZING, OnuLifecycle.REMOVING)
@@ -38,7 +37,7 @@ class ReconcileReport:
 
 def reconcile(url: str, device, job_id: int, log: JobLog, ports) -> JobStatus:  # type: ignore[no-untyped-def]
     """Job handler (see oms.lifecycle.HANDLERS); `ports` is the run's PortView."""
-    from oms.lifecycle import read_port, serial_at  # local: lifecycle imports this module's handler
+    from oms.lifecycle import read_onu, read_port  # local: lifecycle imports this module's handler
 
     with session_scope(url) as session:
         job = session.get_one(Job, job_id)
@@ -48,24 +47,16 @@ def reconcile(url: str, device, job_id: int, log: JobLog, ports) -> JobStatus:  
         device_onus: dict[tuple[int, int], str | None] = {}
         for port in pon_ports:
             for state in read_port(device, log, port):
-                device_onus[(port.id, state.onu_id)] = _serial(device, log, port, state, serial_at)
+                if state.serial is None:  # lists without serials (ZTE): ask the ONU's detail
+                    detail = read_onu(device, log, port, state.onu_id)
+                    state = detail if detail is not None else state
+                device_onus[(port.id, state.onu_id)] = state.serial
             ports.used.pop(port.id, None)
             report.ports_read += 1
         _compare(session, olt_id, pon_ports, device_onus, report, repair)
         report.abandoned_jobs = _close_abandoned_jobs(session, olt_id, job_id)
     finish(url, job_id, JobStatus.SUCCEEDED, report=asdict(report))
     return JobStatus.SUCCEEDED
-
-
-def _serial(device, log, port: PonPort, state: OnuState, serial_at) -> str | None:  # type: ignore[no-untyped-def]
-    if state.serial is not None:
-        return state.serial
-    commands = device.driver.cmd_onu_detail(port.frame, port.slot, port.port, state.onu_id)
-    from oms.lifecycle import joined
-
-    with log.step("read onu", commands) as step:
-        step.output = joined(device.send(commands))
-    return device.driver.parse_onu_detail(step.output).serial
 
 
 def _compare(session: Session, olt_id: int | None, pon_ports: list[PonPort],
