@@ -1,5 +1,6 @@
 """The contract every vendor family implements: scrapli settings, show commands,
-parsers, success checks and the shipped default CLI templates.
+parsers, success checks, CLI modes, saving, identity checks, the rules for free text
+in commands and the shipped default CLI templates.
 
 Templates are rendered by `vendor_cli.render` (the one place that renders CLI)
 with the context documented in `TEMPLATE_CONTEXT_DOC`.
@@ -8,6 +9,7 @@ with the context documented in `TEMPLATE_CONTEXT_DOC`.
 from __future__ import annotations
 
 import abc
+import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +38,26 @@ A template renders to one command per line; blank lines and lines starting with 
 """
 
 
+class OnuStatus(enum.StrEnum):
+    """What an ONU is doing, the same words for every family: the one vocabulary of
+    run states (the parsers' `OnuState.run_state` and the OMS's stored status)."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    LOS = "los"
+    DYING_GASP = "dying_gasp"
+    POWER_OFF = "power_off"
+    UNKNOWN = "unknown"
+
+
+class ModeChange(enum.StrEnum):
+    """How a command moves the CLI between modes (see VendorDriver.mode_change)."""
+
+    ENTER = "enter"  # one level deeper (config, an interface, pon-onu-mng ...)
+    LEAVE = "leave"  # one level up
+    TOP = "top"  # back to privileged exec from any configuration depth
+
+
 @dataclass(frozen=True)
 class AutofindOnu:
     frame: int
@@ -55,13 +77,15 @@ class OnuState:
     port: int
     onu_id: int
     serial: str | None = None
-    run_state: str | None = None  # normalised: online / offline / los / dying_gasp / power_off / unknown
+    run_state: str | None = None  # normalised: an OnuStatus value
     config_state: str | None = None
     match_state: str | None = None
     description: str | None = None
     onu_type: str | None = None
     distance_m: int | None = None
     last_down_cause: str | None = None
+    name: str | None = None  # the ONU's name as the OLT stores it (ZTE `name`; Huawei has none)
+    admin_state: str | None = None  # "enabled" / "disabled" / None (the answer does not say)
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,9 @@ class CliCommandError(RuntimeError):
         super().__init__(f"{device}: command {command!r} failed: {reason}")
 
 
+_NEVER = r"(?!)"  # a pattern that matches no command
+
+
 class VendorDriver(abc.ABC):
     """One vendor family's CLI knowledge. Stateless; one instance per family."""
 
@@ -117,11 +144,25 @@ class VendorDriver(abc.ABC):
     first_onu_id: int = 0
     #: command that returns from any configuration mode to privileged exec
     leave_config_command: str = "end"
-    #: commands that only move between CLI modes (re-sent when a block is retried)
-    navigation_pattern: str = r"^(config|configure terminal|interface \S+|pon-onu-mng \S+|quit|exit|end|return)$"
+    # CLI modes as data (whole command, whitespace-normalised, case-sensitive):
+    #: commands that enter a deeper mode
+    enter_mode_pattern: str = _NEVER
+    #: commands that go up exactly one level
+    leave_mode_pattern: str = _NEVER
+    #: commands that return to privileged exec from any configuration depth
+    top_mode_pattern: str = _NEVER
 
-    def is_navigation(self, command: str) -> bool:
-        return re.match(self.navigation_pattern, command.strip()) is not None
+    def mode_change(self, command: str) -> ModeChange | None:
+        """How `command` moves between CLI modes; None for a command that stays in its mode."""
+        line = " ".join(command.split())
+        for kind, pattern in (
+            (ModeChange.TOP, self.top_mode_pattern),
+            (ModeChange.LEAVE, self.leave_mode_pattern),
+            (ModeChange.ENTER, self.enter_mode_pattern),
+        ):
+            if re.fullmatch(pattern, line):
+                return kind
+        return None
 
     # --- connection ---------------------------------------------------------
     @abc.abstractmethod
@@ -143,7 +184,13 @@ class VendorDriver(abc.ABC):
     def cmd_onu_optical(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]: ...
 
     @abc.abstractmethod
-    def cmd_version(self) -> list[str]: ...
+    def cmd_version(self) -> list[str]:
+        """Commands whose answers (joined with newlines) identify the device: parse_version
+        and identity_problem read them."""
+
+    @abc.abstractmethod
+    def cmd_save(self) -> list[str]:
+        """Commands, sent from privileged exec, that write the running configuration to flash."""
 
     # --- parsers (input: the verbatim answer to the show command) ----------
     @abc.abstractmethod
@@ -159,7 +206,25 @@ class VendorDriver(abc.ABC):
     def parse_onu_optical(self, text: str) -> OnuOptical: ...
 
     @abc.abstractmethod
-    def parse_version(self, text: str) -> OltVersion: ...
+    def parse_version(self, text: str) -> OltVersion:
+        """Never raises: an answer from another device gives an empty OltVersion."""
+
+    # --- identity -------------------------------------------------------------
+    @abc.abstractmethod
+    def identity_problem(self, version: OltVersion, raw: str) -> str | None:
+        """None when the answers to cmd_version() (`raw`, joined; `version` = parse_version(raw))
+        look like this family's device, else a one-line reason an operator understands."""
+
+    # --- free text in commands ------------------------------------------------
+    @abc.abstractmethod
+    def cli_name(self, text: str) -> str:
+        """An ONU name (already through render.cli_safe) as this family's CLI can carry it.
+        Idempotent: the value is compared with what the device reports back."""
+
+    @abc.abstractmethod
+    def cli_description(self, text: str) -> str:
+        """An ONU description (already through render.cli_safe) as this family's CLI can carry
+        it. Idempotent, like cli_name."""
 
     # --- command results ----------------------------------------------------
     def command_error(self, command: str, output: str) -> str | None:

@@ -105,7 +105,7 @@ class _CompilingCache(SandboxedEnvironment):
     def _compiled(self, source: str) -> jinja2.Template:
         return super().from_string(source)
 
-    def from_string(self, source, globals=None, template_class=None):  # type: ignore[no-untyped-def,override]
+    def from_string(self, source, globals=None, template_class=None):
         if globals is None and template_class is None and isinstance(source, str):
             return self._compiled(source)
         return super().from_string(source, globals, template_class)

@@ -4,6 +4,9 @@ scrapli_community has no ZTE platform, so ZTE goes through nornir-scrapli's
 `generic` platform (scrapli GenericDriver) with a prompt pattern for every ZXAN
 mode and an on_open that reaches privileged exec and turns paging off.
 
+Also what both ZXAN families share: CLI modes, saving (`write`), admin states, the
+rules for ONU names/descriptions and the card names that tell C300/C320 from C600.
+
 Stable API (imported by the zte_c6xx family): `zte_scrapli_options(transport)`.
 """
 
@@ -13,7 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from vendor_cli.base import CommandAnswer
+from vendor_cli.base import CommandAnswer, OnuStatus
+from vendor_cli.render import cli_safe
 from vendor_cli.ssh import SSH_TRANSPORT
 
 # `ZXAN>`, `ZXAN#`, `ZXAN(config)#`, `ZXAN(config-if)#`, `ZXAN(gpon-onu-mng)#`,
@@ -48,12 +52,15 @@ LEGACY_SSH_OPTIONS = [
 NO_DATA_PATTERN = re.compile(r"No related information to show", re.I)
 
 _PHASE_STATES = {
-    "working": "online",
-    "los": "los",
-    "dyinggasp": "dying_gasp",
-    "offline": "offline",
-    "poweroff": "power_off",
+    "working": OnuStatus.ONLINE.value,
+    "los": OnuStatus.LOS.value,
+    "dyinggasp": OnuStatus.DYING_GASP.value,
+    "offline": OnuStatus.OFFLINE.value,
+    "poweroff": OnuStatus.POWER_OFF.value,
 }
+# `Admin state` / `Admin State` of detail-info and the state table: enable / disable
+# (tests/data captures of both families; `disable` in state_offline_footer.txt).
+_ADMIN_STATES = {"enable": "enabled", "disable": "disabled"}
 
 _SERIAL_ASCII = re.compile(r"^([A-Z0-9]{4})-?([0-9A-F]{8})$")
 _SERIAL_HEX = re.compile(r"^[0-9A-F]{16}$")
@@ -75,9 +82,72 @@ def canonical_serial(raw: str | None) -> str | None:
 
 
 def run_state_from_phase(phase: str | None) -> str:
-    """ZXAN `Phase State` (working / LOS / DyingGasp / OffLine ...) -> normalised run state."""
+    """ZXAN `Phase State` (working / LOS / DyingGasp / OffLine ...) -> an OnuStatus value."""
     key = (phase or "").replace(" ", "").replace("_", "").lower()
-    return _PHASE_STATES.get(key, "unknown")
+    return _PHASE_STATES.get(key, OnuStatus.UNKNOWN.value)
+
+
+def admin_state(value: str | None) -> str | None:
+    """ZXAN `Admin state` (enable / disable) -> "enabled" / "disabled", None when it does not say."""
+    return _ADMIN_STATES.get((value or "").strip().lower())
+
+
+# --- CLI modes (reference §3.1: `configure terminal` -> (config)#, `interface ...` ->
+# (config-if)#, `pon-onu-mng ...` -> (gpon-onu-mng)#; `exit` one level up, `end` to `#`) ---
+ENTER_MODE_PATTERN = r"configure terminal|interface \S+|pon-onu-mng \S+"
+LEAVE_MODE_PATTERN = r"exit"
+TOP_MODE_PATTERN = r"end"
+
+# --- saving: `write` from privileged exec (NOC ZTE.ZXA10 command_save_config, netmiko
+# zte_zxros save_config). A public ZXAN guide shows `ZXAN#write` answering `.[OK].` (code-search
+# index file id 18049310025); IOS-style CLIs print `Building configuration...` first. ---
+SAVE_COMMAND = "write"
+_WRITE = re.compile(r"^\s*write\s*$")
+
+
+def save_error(command: str, output: str) -> str | None:
+    """Why the answer to `write` is not a finished save (None when it confirmed with [OK],
+    or when `command` is not `write`)."""
+    if not _WRITE.match(command) or "[OK]" in output:
+        return None
+    first = next((line.strip() for line in output.splitlines() if line.strip()), "nothing")
+    return f"device did not confirm the save with [OK] (it answered {first!r})"
+
+
+# --- ONU name / description in `name ...` / `description ...` (ZXAN interface gpon-onu) ---
+# A space ends the `name` argument (this project's brief: the C320 then answers "Incomplete
+# command" / "Invalid input"; the public captures' names have none: `Client`,
+# `mayararenata@hbnet.com`), so spaces become `_`; `description` keeps them.
+# No public CLI reference gives the lengths. The MIB columns behind them are
+# zxGponOntDevMgmtName OCTET STRING (SIZE(0..128)) and zxGponOntDevMgmtDescription OCTET STRING
+# (SIZE(127)) (ZXGPON-SERVICE-MIB; DotZero24/pysnmp-mibs mibs/zte/ZXGPON-SERVICE-MIB @3ff4d5d0,
+# L9207-9219). We stay well inside them (also for two-byte UTF-8 text): conservative limits of
+# our own choosing until a CLI reference says otherwise.
+NAME_MAX = 32
+DESCRIPTION_MAX = 64
+
+
+def onu_name(text: str) -> str:
+    return cli_safe(text, NAME_MAX).replace(" ", "_")
+
+
+def onu_description(text: str) -> str:
+    return cli_safe(text, DESCRIPTION_MAX)
+
+
+# --- cards that tell the families apart in `show card` ---
+# Main control cards of the C300/C320 generation: every C300/C320 lists one (SCXN on C300, SMXA
+# on C320 in the tests/data captures). Sources: a public card-type list (pastebin.com/JRMTdRQf,
+# "Main control card") and NOC ZTE.ZXA10 get_inventory (MAINBOARD types).
+C3XX_CONTROL_CARDS = frozenset(
+    {"SCGL", "SCGM", "SCXL", "SCXM", "SCGS", "SCXMC", "SCXLC", "SCTM", "SMXA", "SCXN", "SCTMB"}
+)
+# Cards of the C600 generation (TITAN): a real C620 reports HFTH (PON), SPUF (control, "MPU"),
+# PRSF (power), FCSDA (fan) in its card table over SNMP (LibreNMS tests/snmpsim/zxa10_c600.snmprec
+# @5e18619b, ZXA10 C620 V1.2.2). GFBN/GFGN (PON) and SFUL (control) are C600 cards named in this
+# project's brief, not confirmed by a public source; no public C600 `show card` CLI capture was
+# found. (HUTQ is no help: NOC lists it for the C300 generation too.)
+C6XX_CARDS = frozenset({"HFTH", "SPUF", "PRSF", "FCSDA", "GFBN", "GFGN", "SFUL"})
 
 
 class ZteSessionError(RuntimeError):

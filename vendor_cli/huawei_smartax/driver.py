@@ -6,13 +6,26 @@ from typing import Any
 
 from core.models import VendorFamily
 from vendor_cli.base import AutofindOnu, CommandAnswer, OltVersion, OnuOptical, OnuState, VendorDriver
-from vendor_cli.huawei_smartax import connection, errors, parsers, session
+from vendor_cli.huawei_smartax import connection, errors, identity, parsers, session
+from vendor_cli.render import cli_safe
+
+# `ont add/modify ... desc "..."`: no public CLI reference giving the length was found. The MIB
+# column behind it, hwGponDeviceOntDespt (HUAWEI-XPON-MIB, DotZero24/pysnmp-mibs
+# mibs/huawei/HUAWEI-XPON-MIB @3ff4d5d0, L4570), is OCTET STRING (SIZE (0..128)); 64 characters
+# stays inside it even for two-byte UTF-8 text. The templates quote the value, so spaces are fine.
+DESCRIPTION_MAX = 64
 
 
 class HuaweiSmartaxDriver(VendorDriver):
     leave_config_command = "return"
     family = VendorFamily.HUAWEI_SMARTAX
     failed_when_contains = errors.FAILED_WHEN_CONTAINS
+    # `config` (scrapli, netmiko) or `configure terminal` (NOC) -> (config)#; `interface gpon F/S`
+    # -> (config-if-gpon-F/S)#; `quit` goes up one level; `return` back to privileged mode
+    # (netmiko's exit_config_mode; reference §1.1-1.2, §2.1).
+    enter_mode_pattern = r"config|configure terminal|interface (?:gpon|epon) \S+"
+    leave_mode_pattern = r"quit"
+    top_mode_pattern = r"return"
 
     def scrapli_options(self, transport: str) -> dict[str, Any]:
         return connection.scrapli_options(transport)
@@ -36,6 +49,11 @@ class HuaweiSmartaxDriver(VendorDriver):
         """Parse the two answers joined with a newline."""
         return ["display version", "display board 0"]
 
+    def cmd_save(self) -> list[str]:
+        # netmiko's SmartAX save_config and NOC's Huawei.MA5600T profile (`save\ny\n`); the session
+        # answers the (y/n) question some firmware asks and waits out the save (session.py).
+        return ["save"]
+
     def parse_autofind(self, text: str) -> list[AutofindOnu]:
         return parsers.parse_autofind(text)
 
@@ -50,6 +68,17 @@ class HuaweiSmartaxDriver(VendorDriver):
 
     def parse_version(self, text: str) -> OltVersion:
         return parsers.parse_version(text)
+
+    def identity_problem(self, version: OltVersion, raw: str) -> str | None:
+        return identity.identity_problem(version, raw)
+
+    # An ONT has only a description: a name ends up in `desc` too (templates: desc "{{ description
+    # or name }}"), so both get the description's rules.
+    def cli_name(self, text: str) -> str:
+        return self.cli_description(text)
+
+    def cli_description(self, text: str) -> str:
+        return cli_safe(text, DESCRIPTION_MAX)
 
     def command_error(self, command: str, output: str) -> str | None:
         return errors.command_error(command, output)

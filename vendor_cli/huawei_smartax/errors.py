@@ -27,6 +27,10 @@ _NO_DATA_FOR_DISPLAY = re.compile(r"ONT is not online", re.I)
 _COUNTED_RESULT = re.compile(
     r"Number of ONTs that can be (added|deleted|modified):\s*(\d+),\s*success:\s*(\d+)"
 )
+# Any other `Failure:` line is a refusal, e.g. a `save` refused with `Failure: System is busy, please
+# retry after a while` or `Failure: System is reading or writing flash, please retry after a while`
+# (NOC Huawei.MA5600T pattern_operation_error). A save that runs answers `It will take several
+# minutes to save configuration file, please wait...`, which is no failure.
 _FAILURE_LINE = re.compile(r"^\s*Failure:.*$", re.M)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from textfsm import TextFSMError
+
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
 from vendor_cli.huawei_smartax.cleanup import clean_output
 from vendor_cli.huawei_smartax.serials import canonical_serial
-from vendor_cli.huawei_smartax.states import dash_to_none, normalise_run_state
+from vendor_cli.huawei_smartax.states import admin_state, dash_to_none, normalise_run_state
 from vendor_cli.huawei_smartax.textfsm_runner import parse_table
 
 NO_AUTOFIND = "The automatically found ONTs do not exist"
@@ -104,6 +106,7 @@ def _port_all_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuSt
         config_state=dash_to_none(row["config_state"]),
         match_state=dash_to_none(row["match_state"]),
         description=dash_to_none(row["description"]),
+        admin_state=admin_state(row["control_flag"]),
     )
 
 
@@ -116,7 +119,8 @@ def key_values(text: str) -> dict[str, str]:
 
 
 def parse_onu_detail(text: str) -> OnuState:
-    """`display ont info F S P ID` (also `display ont info by-sn ...`)."""
+    """`display ont info F S P ID` (also `display ont info by-sn ...`). An ONT has no name
+    on Huawei (only a description), so `name` stays None."""
     fields = key_values(text)
     if "f/s/p" not in fields or "ont-id" not in fields:
         raise ValueError(f"not an ONT detail answer: {text.strip()[:200]!r}")
@@ -135,6 +139,7 @@ def parse_onu_detail(text: str) -> OnuState:
         description=dash_to_none(fields.get("description")),
         distance_m=_int(fields.get("ont distance(m)")),
         last_down_cause=cause,
+        admin_state=admin_state(fields.get("control flag")),
     )
 
 
@@ -163,13 +168,17 @@ def parse_onu_optical(text: str) -> OnuOptical:
 
 
 def parse_version(text: str) -> OltVersion:
-    """`display version` followed by `display board 0` (frame 0: the board list has no frame column)."""
+    """`display version` followed by `display board 0` (frame 0: the board list has no frame
+    column). Another device's answers give an empty OltVersion (identity_problem says why)."""
     text = clean_output(text)
-    version = next(iter(parse_table("display_version", text)), {})
-    boards = [
-        BoardInfo(frame=0, slot=int(row["slot"]), board_name=row["board_name"], status=row["status"])
-        for row in parse_table("display_board", text)
-    ]
+    try:
+        version = next(iter(parse_table("display_version", text)), {})
+        boards = [
+            BoardInfo(frame=0, slot=int(row["slot"]), board_name=row["board_name"], status=row["status"])
+            for row in parse_table("display_board", text)
+        ]
+    except (ValueError, TextFSMError):
+        return OltVersion()
     return OltVersion(
         model=dash_to_none(version.get("product")),
         software_version=dash_to_none(version.get("version")),

@@ -18,7 +18,7 @@ def _capture(path: Path) -> str:
 
 
 def _run(family: str, command: str, capture: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli", "parse", family, command], input=capture,
+    return subprocess.run([sys.executable, "-m", "ponstack", "parse", family, command], input=capture,
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
 
 

@@ -14,8 +14,20 @@ from vendor_cli.base import (
     OnuState,
     VendorDriver,
 )
-from vendor_cli.zte_c3xx import parsers
-from vendor_cli.zte_common import REBOOT_QUESTION, is_no_data, send_zte_command, zte_scrapli_options
+from vendor_cli.zte_c3xx import identity, parsers
+from vendor_cli.zte_common import (
+    ENTER_MODE_PATTERN,
+    LEAVE_MODE_PATTERN,
+    REBOOT_QUESTION,
+    SAVE_COMMAND,
+    TOP_MODE_PATTERN,
+    is_no_data,
+    onu_description,
+    onu_name,
+    save_error,
+    send_zte_command,
+    zte_scrapli_options,
+)
 
 __all__ = ["REBOOT_QUESTION", "ZteC3xxDriver"]
 
@@ -44,6 +56,9 @@ class ZteC3xxDriver(VendorDriver):
         "Invalid keyword",
         "Unrecognized command",
     )
+    enter_mode_pattern = ENTER_MODE_PATTERN
+    leave_mode_pattern = LEAVE_MODE_PATTERN
+    top_mode_pattern = TOP_MODE_PATTERN
 
     # --- connection ---------------------------------------------------------
     def scrapli_options(self, transport: str) -> dict[str, Any]:
@@ -66,6 +81,9 @@ class ZteC3xxDriver(VendorDriver):
         """parse_version takes both answers joined by a newline."""
         return ["show system-group", "show card"]
 
+    def cmd_save(self) -> list[str]:
+        return [SAVE_COMMAND]
+
     # --- parsers ------------------------------------------------------------
     def parse_autofind(self, text: str) -> list[AutofindOnu]:
         return parsers.parse_uncfg(text)
@@ -82,6 +100,16 @@ class ZteC3xxDriver(VendorDriver):
     def parse_version(self, text: str) -> OltVersion:
         return parsers.parse_version(text)
 
+    def identity_problem(self, version: OltVersion, raw: str) -> str | None:
+        return identity.identity_problem(version, raw)
+
+    # --- free text in commands ------------------------------------------------
+    def cli_name(self, text: str) -> str:
+        return onu_name(text)
+
+    def cli_description(self, text: str) -> str:
+        return onu_description(text)
+
     # --- command results ----------------------------------------------------
     def command_error(self, command: str, output: str) -> str | None:
         error = _ERROR_CODE.search(output)
@@ -95,7 +123,7 @@ class ZteC3xxDriver(VendorDriver):
             return reason
         if _NEEDS_SUCCESSFUL.match(command) and "Successful" not in output:
             return "device did not confirm with 'Successful'"
-        return None
+        return save_error(command, output)
 
     def send_one(self, conn: Any, command: str) -> CommandAnswer:
         return send_zte_command(conn, command)

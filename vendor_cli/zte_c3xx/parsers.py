@@ -6,7 +6,8 @@ interface spelling (`gpon-onu_1/1/1:1` vs `1/1/1:1`) and key/value fields, so
 tables are read by header name and key/value blocks by label.
 
 OnuState mapping: config_state = ZXAN admin state (enable/disable); match_state =
-OMCC state (state table) or config state / ONU state (detail-info).
+OMCC state (state table) or config state / ONU state (detail-info); admin_state = the
+admin state normalised to enabled/disabled; name = the ONU's `Name:`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import textfsm
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
-from vendor_cli.zte_common import canonical_serial, is_no_data, run_state_from_phase
+from vendor_cli.zte_common import admin_state, canonical_serial, is_no_data, run_state_from_phase
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
 
@@ -101,6 +102,7 @@ def parse_state_table(text: str, frame: int, slot: int, port: int) -> list[OnuSt
                 run_state=run_state_from_phase(row.get("phase state")),
                 config_state=row.get("admin state"),
                 match_state=row.get("omcc state"),
+                admin_state=admin_state(row.get("admin state")),
             )
         )
     return states
@@ -150,6 +152,8 @@ def parse_detail(text: str) -> OnuState:
         onu_type=_blank_to_none(values.get("type")),
         distance_m=_distance_m(values.get("onu distance")),
         last_down_cause=_last_down_cause(history),
+        name=_blank_to_none(values.get("name")),
+        admin_state=admin_state(values.get("admin state")),
     )
 
 
@@ -173,12 +177,16 @@ def parse_attenuation(text: str) -> OnuOptical:
 
 # --- version / boards ----------------------------------------------------------------
 def parse_version(text: str) -> OltVersion:
-    """`show system-group` and `show card` answers (either or both, in one text)."""
+    """`show system-group` and `show card` answers (either or both, in one text). Another
+    device's answers give an empty OltVersion (identity_problem says why)."""
     match = _SYSTEM_DESCRIPTION.search(text)
-    boards = [
-        BoardInfo(int(row["SHELF"]), int(row["SLOT"]), row["REAL_TYPE"] or row["CFG_TYPE"], row["STATUS"])
-        for row in _textfsm_rows("show_card.textfsm", text)
-    ]
+    try:
+        boards = [
+            BoardInfo(int(row["SHELF"]), int(row["SLOT"]), row["REAL_TYPE"] or row["CFG_TYPE"], row["STATUS"])
+            for row in _textfsm_rows("show_card.textfsm", text)
+        ]
+    except (ValueError, textfsm.TextFSMError):
+        return OltVersion()
     return OltVersion(
         model=match["model"] if match else None,
         software_version=match["version"] if match else None,

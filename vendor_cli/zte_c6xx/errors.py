@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from vendor_cli.zte_common import save_error
+
 NO_DATA = "No related information to show."
 
 #: substrings that always mean the command failed
@@ -42,7 +44,7 @@ def command_error(command: str, output: str) -> str | None:
             return f"device answered {code.group(0).strip()!r}"
     if _ONU_ADD_RE.match(command) or _ONU_DELETE_RE.match(command):
         return _onu_change_error(output)
-    return None
+    return save_error(command, output)
 
 
 def _onu_change_error(output: str) -> str | None:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 
+from vendor_cli.base import OnuStatus
+
 _CANONICAL_RE = re.compile(r"^([A-Za-z0-9]{4})[-:]?([0-9A-Fa-f]{8})$")
 _HEX_RE = re.compile(r"^[0-9A-Fa-f]{16}$")
 # \x08 erase sequences and the pager prompt a ZXAN session leaves in the text when paging was on.
 _PAGER_RE = re.compile(r"(?: ?--More--)?(?:\x08+ *\x08*)+| --More--")
 
 _PHASE_STATES = {
-    "working": "online",
-    "los": "los",
-    "losi": "los",
-    "lofi": "los",
-    "dyinggasp": "dying_gasp",
-    "offline": "offline",
-    "poweroff": "power_off",
-    "power_off": "power_off",
+    "working": OnuStatus.ONLINE.value,
+    "los": OnuStatus.LOS.value,
+    "losi": OnuStatus.LOS.value,
+    "lofi": OnuStatus.LOS.value,
+    "dyinggasp": OnuStatus.DYING_GASP.value,
+    "offline": OnuStatus.OFFLINE.value,
+    "poweroff": OnuStatus.POWER_OFF.value,
+    "power_off": OnuStatus.POWER_OFF.value,
 }
 
 
@@ -36,11 +38,11 @@ def canonical_serial(raw: str) -> str:
 
 
 def run_state(phase_state: str | None) -> str:
-    """ZXAN phase state (`working`, `LOS`, `DyingGasp`, `OffLine`, `syncMib`, ...) ->
-    online / offline / los / dying_gasp / power_off / unknown."""
+    """ZXAN phase state (`working`, `LOS`, `DyingGasp`, `OffLine`, `syncMib`, ...) -> an
+    OnuStatus value."""
     if not phase_state:
-        return "unknown"
-    return _PHASE_STATES.get(phase_state.strip().lower(), "unknown")
+        return OnuStatus.UNKNOWN.value
+    return _PHASE_STATES.get(phase_state.strip().lower(), OnuStatus.UNKNOWN.value)
 
 
 def clean_output(text: str) -> str:

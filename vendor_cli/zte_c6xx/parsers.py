@@ -17,6 +17,7 @@ import textfsm
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
 from vendor_cli.zte_c6xx.names import parse_position
 from vendor_cli.zte_c6xx.normalize import canonical_serial, clean_output, dbm, run_state
+from vendor_cli.zte_common import admin_state
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
 NO_DATA = "No related information to show."
@@ -74,7 +75,14 @@ def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState
         if (int(row["FRAME"]), int(row["SLOT"]), int(row["PORT"])) != (frame, slot, port):
             continue
         states.append(
-            OnuState(frame, slot, port, int(row["ONU_ID"]), run_state=run_state(row["PHASE_STATE"]))
+            OnuState(
+                frame,
+                slot,
+                port,
+                int(row["ONU_ID"]),
+                run_state=run_state(row["PHASE_STATE"]),
+                admin_state=admin_state(row["ADMIN_STATE"]),
+            )
         )
     return states
 
@@ -107,9 +115,9 @@ def _distance_m(value: str | None) -> int | None:
 def parse_onu_detail(text: str) -> OnuState:
     fields, causes = _detail_fields(text)
     position = parse_position(fields.get("onu interface", ""))
-    if position is None or position[3] is None:
+    frame, slot, port, onu_id = position or (0, 0, 0, None)
+    if position is None or onu_id is None:
         raise ValueError(f"not a `show gpon onu detail-info` answer: {text[:120]!r}")
-    frame, slot, port, onu_id = position
     serial = _none_if_na(fields.get("serial number"))
     return OnuState(
         frame,
@@ -123,6 +131,8 @@ def parse_onu_detail(text: str) -> OnuState:
         onu_type=_none_if_na(fields.get("type")),
         distance_m=_distance_m(fields.get("onu distance")),
         last_down_cause=causes[-1] if causes else None,
+        name=_none_if_na(fields.get("name")),
+        admin_state=admin_state(fields.get("admin state")),
     )
 
 
@@ -144,7 +154,11 @@ def parse_onu_optical(text: str) -> OnuOptical:
 
 # --- version / boards ----------------------------------------------------------
 def parse_version(text: str) -> OltVersion:
-    rows = _table("show_card", text)
+    """`show card`. Another device's answer gives an empty OltVersion (identity_problem says why)."""
+    try:
+        rows = _table("show_card", text)
+    except textfsm.TextFSMError:
+        return OltVersion()
     boards = [
         BoardInfo(int(r["SHELF"]), int(r["SLOT"]), r["REAL_TYPE"] or r["CFG_TYPE"], r["STATUS"]) for r in rows
     ]

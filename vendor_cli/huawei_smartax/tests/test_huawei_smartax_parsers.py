@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from vendor_cli.base import BoardInfo, OnuOptical
+from vendor_cli.base import BoardInfo, OltVersion, OnuOptical
 from vendor_cli.huawei_smartax import DRIVER
 from vendor_cli.huawei_smartax.serials import canonical_serial, serial_hex
+from vendor_cli.huawei_smartax.states import admin_state
 from vendor_cli.huawei_smartax.tests.data_files import DATA_DIR, device_output
 
 
@@ -160,3 +161,43 @@ def test_version_and_boards() -> None:
         BoardInfo(0, 4, "A123ABCDE", "Standby_failed"),
     ]
     assert [board.slot for board in version.boards] == [0, 2, 3, 4]
+
+
+@pytest.mark.parametrize("name", ["detail_ntc_padded_fsp.txt", "detail_ntc_vendor_sn.txt"])
+def test_detail_admin_state_from_control_flag_and_no_name(name: str) -> None:
+    onu = DRIVER.parse_onu_detail(device_output(name))
+    assert (onu.admin_state, onu.name) == ("enabled", None)  # `Control flag : active`; an ONT has no name
+    assert onu.description in ("New_link", "ABCD")
+
+
+def test_port_all_listing_admin_state_from_control_flag() -> None:
+    onus = {o.onu_id: o for o in DRIVER.parse_onu_list(device_output("port_all_ntc_mixed_states.txt"), 0, 2, 0)}
+    assert onus[0].admin_state == "enabled"  # active
+    assert onus[1].admin_state is None  # configuring: the OLT is still delivering its configuration
+
+
+def test_summary_has_no_control_flag() -> None:
+    onus = DRIVER.parse_onu_list(device_output("summary_ntc_offline.txt"), 0, 1, 0)
+    assert {o.admin_state for o in onus} == {None}
+
+
+@pytest.mark.parametrize(
+    ("flag", "state"),
+    [("active", "enabled"), ("deactivated", "disabled"), ("deactive", "disabled"), ("configuring", None),
+     (None, None)],
+)
+def test_control_flag_values(flag: str | None, state: str | None) -> None:
+    assert admin_state(flag) == state
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "%Error 20200: Invalid input detected at '^' marker.",
+        DATA_DIR.joinpath("error_unknown_command.txt").read_text(),
+        DATA_DIR.parents[2].joinpath("zte_c3xx", "tests", "data", "card_c320.txt").read_text(),
+        "\x00\x1b[1D ---- More ( Press 'Q' to break ) ----\n  SlotID  BoardName\n  x  y",  # garbage
+    ],
+)
+def test_version_of_foreign_output_is_empty(foreign: str) -> None:
+    assert DRIVER.parse_version(foreign) == OltVersion()

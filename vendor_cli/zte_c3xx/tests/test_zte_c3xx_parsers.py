@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vendor_cli.base import BoardInfo
+from vendor_cli.base import BoardInfo, OltVersion
 from vendor_cli.zte_c3xx import DRIVER
 from vendor_cli.zte_c3xx.parsers import ZteParseError
-from vendor_cli.zte_common import canonical_serial, run_state_from_phase
+from vendor_cli.zte_common import admin_state, canonical_serial, run_state_from_phase
 
 DATA = Path(__file__).parent / "data"
 
@@ -137,3 +137,39 @@ def test_canonical_serial(raw: str, canonical: str | None) -> None:
 )
 def test_phase_state_normalised(phase: str, state: str) -> None:
     assert run_state_from_phase(phase) == state
+
+
+@pytest.mark.parametrize(
+    ("name", "onu_name"),
+    [("detail_blog_c320.txt", "Client"), ("detail_c300_channel.txt", "mayararenata@hbnet.com")],
+)
+def test_onu_detail_name_description_and_admin_state(name: str, onu_name: str) -> None:
+    onu = DRIVER.parse_onu_detail(sample(name))
+    assert (onu.name, onu.description, onu.admin_state) == (onu_name, "ONU-1:1", "enabled")
+    assert onu.config_state == "enable"  # unchanged meaning: the raw ZXAN admin state
+
+
+def test_onu_list_admin_state_column() -> None:
+    states = DRIVER.parse_onu_list(sample("state_blog_c320.txt"), 1, 1, 1)
+    assert {s.admin_state for s in states} == {"enabled"}
+    assert {s.name for s in states} == {None}  # the state table has no names
+
+
+@pytest.mark.parametrize(
+    ("value", "state"), [("enable", "enabled"), ("disable", "disabled"), ("N/A", None), (None, None)]
+)
+def test_admin_state_values(value: str | None, state: str | None) -> None:
+    assert admin_state(value) == state
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        (DATA.parents[2] / "huawei_smartax" / "tests" / "data" / "version_ntc_ma5608t.txt").read_text(),
+        (DATA.parents[2] / "huawei_smartax" / "tests" / "data" / "board_ntc.txt").read_text(),
+        "%Error 140303: Invalid input detected at '^' marker.",
+        "\x08\x08 --More-- garbage 1 2 3",
+    ],
+)
+def test_version_of_foreign_output_is_empty(foreign: str) -> None:
+    assert DRIVER.parse_version(foreign) == OltVersion()

@@ -135,3 +135,33 @@ def test_canonical_serial(raw: str, canonical: str) -> None:
 )
 def test_run_state(phase: str | None, state: str) -> None:
     assert run_state(phase) == state
+
+
+@pytest.mark.parametrize(
+    ("name", "onu_name"), [("detail_basic.txt", "Client"), ("detail_config_state.txt", "mayararenata@hbnet.com")]
+)
+def test_onu_detail_name_description_and_admin_state(name: str, onu_name: str) -> None:
+    detail = DRIVER.parse_onu_detail(sample(name))
+    assert (detail.name, detail.description, detail.admin_state) == (onu_name, "ONU-1:1", "enabled")
+
+
+def test_onu_list_admin_state() -> None:
+    states = DRIVER.parse_onu_list(sample("state_offline_footer.txt"), 1, 2, 4)
+    assert [(s.onu_id, s.admin_state) for s in states] == [(23, "enabled"), (25, "disabled")]
+    assert {s.admin_state for s in DRIVER.parse_onu_list(sample("state_c600_speed_mode.txt"), 1, 1, 1)} == {
+        "enabled"
+    }
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "% Unknown command, the error locates at '^'",
+        "  VERSION : AB1234C342A123D23\n  PRODUCT : MA5608T\n",
+        "System Description: C320 Version V2.1.0 Software, Copyright (c) by ZTE Corporation Compiled",
+        "\x08\x08 --More-- Rack Shelf Slot CfgType\n1 x y",  # garbage
+    ],
+)
+def test_version_of_foreign_output_is_empty(foreign: str) -> None:
+    version = DRIVER.parse_version(foreign)
+    assert version.boards == [] and version.software_version is None

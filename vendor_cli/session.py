@@ -1,5 +1,5 @@
-"""A CLI session to one OLT through Nornir's `scrapli` connection, with errors
-that say what happened on which device."""
+"""The one CLI session helper: a session to one OLT through Nornir's `scrapli`
+connection, with errors that say what happened on which device."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from typing import Any
 from nornir.core.task import Task
 from scrapli.exceptions import ScrapliAuthenticationFailed, ScrapliException, ScrapliTimeout
 
-from oms.lifecycle import DeviceUnreachable
 from vendor_cli.base import CliCommandError, CommandAnswer, VendorDriver
 from vendor_cli.registry import get_driver
 
 CONNECTION = "scrapli"
+
+
+class DeviceUnreachable(RuntimeError):
+    """The CLI session could not be opened or broke (timeout, refused login, dropped)."""
 
 
 def describe_connection_error(exc: BaseException, host: Any) -> str:
