@@ -13,6 +13,7 @@ import abc
 import asyncio
 import re
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -72,13 +73,46 @@ class SimulatedOlt(abc.ABC):
         self.lock = threading.RLock()  # state is touched from the server thread and by tests
         self.command_log: list[str] = []
         self.logins = 0
+        #: `save` / `write` count, and whether the configuration changed since the last one
+        self.saves = 0
+        self.unsaved_changes = False
+        #: how long a rebooted ONU stays offline before it registers again
+        self.reboot_offline_s = 2.0
 
     @abc.abstractmethod
     def new_session(self) -> SimSession: ...
 
+    def execute(self, session: SimSession, line: str) -> str:
+        """Answer one command line of `session`; a command that changed the configuration
+        leaves it unsaved (compared as data, so no handler can forget to say so)."""
+        with self.lock:
+            before = self.running_config()
+            answer = session.execute(line)
+            if self.running_config() != before:
+                self.unsaved_changes = True
+            return answer
+
+    def running_config(self) -> Any:
+        """The configuration a save would persist (vendor-specific, compared before and
+        after each command). Run-time state such as reboots or the fibre is not part of it."""
+        return None
+
+    def record_save(self) -> None:
+        self.saves += 1
+        self.unsaved_changes = False
+
+    def reboot_deadline(self) -> float:
+        """time.monotonic() value until which an ONU rebooted now stays offline."""
+        return time.monotonic() + self.reboot_offline_s
+
     def snapshot(self) -> dict[str, Any]:
         """Device state for SNMP recordings and assertions (vendor-specific)."""
         return {}
+
+
+def rebooting(offline_until: float) -> bool:
+    """Whether an ONU whose reboot ends at `offline_until` (time.monotonic()) is still down."""
+    return time.monotonic() < offline_until
 
 
 class _SshServer(asyncssh.SSHServer):
@@ -165,8 +199,7 @@ async def _serve_session(olt: SimulatedOlt, process: asyncssh.SSHServerProcess[s
                 break
             answer = _injected_answer(olt, line)
             if answer is None:
-                with olt.lock:
-                    answer = session.execute(line)
+                answer = olt.execute(session, line)
             await _write_paged(process, reader, session, answer)
             if session.closed:
                 break

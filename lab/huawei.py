@@ -2,8 +2,8 @@
 
 Answers are formatted like public captures of real OLTs (ntc-templates fixtures and an
 MA5800 session), so the huawei_smartax parsers read them unchanged. Where no public
-capture of an answer was found (port full, deleting an ONT that still has service-ports)
-the wording is ours and says so in a comment.
+capture of an answer was found (port full, deleting an ONT that still has service-ports,
+an unknown service profile) the wording is ours and says so in a comment.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.base import Faults, SimSession, SimulatedOlt
+from lab.base import Faults, SimSession, SimulatedOlt, rebooting
+from lab.profiles import HUAWEI_LINE_PROFILES, HUAWEI_SERVICE_PROFILES
 
 Position = tuple[int, int, int]
+Profile = tuple[int, str]  # (profile-id, profile-name)
 
 DASHES = "-" * 78
 AUTOFIND_DASHES = "   " + "-" * 76
@@ -31,6 +33,29 @@ LOGOUT_QUESTION = (
 )
 RESET_QUESTION = "  Are you sure to reset the ONT(s)? (y/n)[n]:"
 SMART_PROMPT = "{ <cr>||<K> }:"
+# Smart mode asks for the optional parameters of these commands before running them:
+# `ont add` from a public MA5683T capture (vendor_cli/huawei_smartax/tests/data/error_sn_exists.txt),
+# `save` from public scripts that wait for it (and NOC's Huawei.MA5600T pattern_more).
+PARAMETER_PROMPTS = (
+    ("display ont", SMART_PROMPT),
+    ("ont add", "{ <cr>|ont-type<K> }:"),
+    ("save", "{ <cr>|configuration<K>|data<K> }:"),
+)
+# `ont add` naming a line profile that does not exist: a public MA5683T capture (a Jest
+# fixture whose header says its outputs are the OLT's own; search-index file 69469012413).
+LINE_PROFILE_MISSING = "  Failure: The ont-lineprofile does not exist"
+# No capture of `ont add` with an unknown service profile was found: wording is ours, by
+# analogy with the line profile (MA5800 says "The service profile does not exist" when
+# asked to display one).
+SERVICE_PROFILE_MISSING = "  Failure: The ont-srvprofile does not exist"
+# NOC (Huawei.MA5600T pattern_operation_error) and public scripts show this line after `save`.
+SAVING = "  It will take several minutes to save configuration file, please wait..."
+# Only when save_asks_confirmation is set: no SmartAX capture shows a question on `save`
+# (netmiko's SmartAX driver saves without confirming); the wording is Huawei VRP's.
+SAVE_QUESTION = (
+    "  The current configuration will be written to the device.\n"
+    "  Are you sure to continue? (y/n)[n]:"
+)
 GPON_BOARD = "H901GPHF"
 CONTROL_BOARDS = {
     8: ("H901MPLA", "Active_normal"),
@@ -77,11 +102,17 @@ class ConfiguredOnt:
     onu_id: int
     serial: str
     description: str
-    line_profile: str
-    service_profile: str
+    line_profile: Profile
+    service_profile: Profile
     admin_enabled: bool = True
     last_down_cause: str = "-"
     settings: list[str] = field(default_factory=list)  # ipconfig / tr069 lines accepted for it
+    offline_until: float = 0.0  # time.monotonic() at which a reset ONT is back online
+
+    def config(self) -> tuple[Any, ...]:
+        """What a save persists of this ONT (not its run state)."""
+        return (self.position, self.onu_id, self.serial, self.description, self.line_profile,
+                self.service_profile, self.admin_enabled, tuple(self.settings))
 
 
 @dataclass
@@ -111,9 +142,15 @@ class HuaweiMa5800(SimulatedOlt):
         faults: Faults | None = None,
         ports: list[Position] | None = None,
         max_onus_per_port: int = 128,
+        *,
+        line_profiles: dict[int, str] | None = None,
+        service_profiles: dict[int, str] | None = None,
     ) -> None:
         super().__init__(name, username, password, faults)
         self.sysname = name
+        #: profile-id -> profile-name of the ONT line / service profiles created on this OLT
+        self.line_profiles = dict(HUAWEI_LINE_PROFILES if line_profiles is None else line_profiles)
+        self.service_profiles = dict(HUAWEI_SERVICE_PROFILES if service_profiles is None else service_profiles)
         self.ports = list(ports or _default_ports())
         self.max_onus_per_port = max_onus_per_port
         self.fibre: dict[str, PluggedOnu] = {}
@@ -122,6 +159,8 @@ class HuaweiMa5800(SimulatedOlt):
         self.reboots: list[tuple[Position, int]] = []
         #: firmware variant whose `undo smart` has no effect (parameter prompts stay on)
         self.ignore_undo_smart = False
+        #: firmware variant that asks (y/n) before `save` (see SAVE_QUESTION)
+        self.save_asks_confirmation = False
 
     def new_session(self) -> SimSession:
         return HuaweiSession(self)
@@ -160,7 +199,20 @@ class HuaweiMa5800(SimulatedOlt):
     def run_state(self, ont: ConfiguredOnt) -> str:
         plugged = self.fibre.get(ont.serial)
         online = plugged is not None and plugged.position == ont.position and ont.admin_enabled
-        return "online" if online else "offline"
+        return "online" if online and not rebooting(ont.offline_until) else "offline"
+
+    def running_config(self) -> Any:
+        onts = tuple(ont.config() for ont in sorted(self.onts.values(), key=_ont_order))
+        return onts, tuple(sorted(repr(sp) for sp in self.service_ports.values()))
+
+    def find_profile(self, kind: str, by: str, value: str) -> Profile | None:
+        """The (id, name) of a line or service profile named by id or name, if this OLT has it."""
+        profiles = self.line_profiles if kind == "line" else self.service_profiles
+        value = value.strip('"')
+        if by == "id":
+            number = int(value) if value.isdigit() else None
+            return (number, profiles[number]) if number in profiles else None
+        return next(((pid, name) for pid, name in profiles.items() if name == value), None)
 
     def autofind(self) -> list[PluggedOnu]:
         configured = {(ont.position, ont.serial) for ont in self.onts.values()}
@@ -359,13 +411,16 @@ def detail_answer(olt: HuaweiMa5800, ont: ConfiguredOnt) -> str:
         ("Last down time", f"{DOWN_TIME}-04:00" if ont.last_down_cause != "-" else "-"),
         ("Global ONT-ID", str(ont.onu_id)),
     ]
-    profile = [("Line profile ID", ont.line_profile), ("Line profile name", f"line-{ont.line_profile}")]
+    line = [("Line profile ID", ont.line_profile[0]), ("Line profile name", ont.line_profile[1])]
+    service = [("Service profile ID", ont.service_profile[0]), ("Service profile name", ont.service_profile[1])]
     return "\n".join(
         [
             "  " + DASHES[:77],
             *(f"  {key:<24}: {value}" for key, value in fields),
             "  " + DASHES[:77],
-            *(f"  {key:<21}: {value}" for key, value in profile),
+            *(f"  {key:<21}: {value}" for key, value in line),
+            "  " + DASHES[:77],
+            *(f"  {key:<21}: {value}" for key, value in service),
             "  " + DASHES[:77],
         ]
     )
@@ -430,15 +485,15 @@ def board_answer(olt: HuaweiMa5800) -> str:
 Handler = Callable[["HuaweiSession", re.Match[str]], str]
 SN = r'"?([0-9A-Fa-f]{16}|[A-Za-z0-9]{4}-?[0-9A-Fa-f]{8})"?'
 ONT_ADD = re.compile(
-    rf"ont add (\d+)(?: (\d+))? sn-auth {SN} omci ont-lineprofile-(?:id|name) (\S+) "
-    rf'ont-srvprofile-(?:id|name) (\S+)(?: desc "?([^"]*)"?)?'
+    rf"ont add (\d+)(?: (\d+))? sn-auth {SN} omci ont-lineprofile-(id|name) (\S+) "
+    rf'ont-srvprofile-(id|name) (\S+)(?: desc "?([^"]*)"?)?'
 )
 SERVICE_PORT = re.compile(
     r"service-port(?: (\d+))? vlan (\d+) gpon (\d+)/(\d+)/(\d+) ont (\d+) gemport (\d+) multi-service "
     r"user-vlan (\d+)(?: tag-transform \S+)?(?: .*)?"
 )
 #: first words the CLI knows, and command prefixes whose bad arguments are a parameter error
-KNOWN_WORDS = {"display", "ont", "service-port", "undo", "interface", "scroll", "config", "quit", "enable"}
+KNOWN_WORDS = {"display", "ont", "service-port", "undo", "interface", "scroll", "config", "quit", "enable", "save"}
 KNOWN_PREFIXES = (
     "display ont autofind", "display ont info", "display ont optical-info", "display board",
     "ont add", "ont delete", "ont reset", "ont modify", "ont activate", "ont deactivate",
@@ -479,8 +534,9 @@ class HuaweiSession(SimSession):
         command = " ".join(line.split())
         if not command:
             return ""
-        if self.smart and self._takes_parameter_prompt(command):
-            return self._park(command)
+        prompt = self._parameter_prompt(command) if self.smart else None
+        if prompt is not None and self._routed(command):
+            return self._park(command, prompt)
         return self._run(command, line)
 
     # --- interactive questions ----------------------------------------------
@@ -489,21 +545,25 @@ class HuaweiSession(SimSession):
         return ""
 
     def _answer_question(self, line: str) -> str:
-        question, self.question = self.question, None
-        if question == SMART_PROMPT and self.parked_command is not None:
+        self.question = None
+        if self.parked_command is not None:
             command, self.parked_command = self.parked_command, None
             return f"\n  Command:\n          {command}\n" + self._run(command, command)
         return self.on_yes() if line.strip().lower() == "y" else ""
 
-    def _takes_parameter_prompt(self, command: str) -> bool:
-        # Smart mode asks for optional parameters on these (as in the public MA5800 capture).
-        return command.startswith(("display ont", "ont add"))
+    def _parameter_prompt(self, command: str) -> str | None:
+        """The `{ <cr>|... }:` question smart mode asks before running `command`, if any."""
+        return next((prompt for start, prompt in PARAMETER_PROMPTS if command.startswith(start)), None)
 
-    def _park(self, command: str) -> str:
+    def _park(self, command: str, prompt: str) -> str:
         self.parked_command = command
-        return self._ask(SMART_PROMPT, lambda: "")
+        return self._ask(prompt, lambda: "")
 
     # --- dispatch -----------------------------------------------------------
+    def _routed(self, command: str) -> bool:
+        """Whether this mode has the command (a command it lacks is refused at once)."""
+        return any(self.mode in modes and pattern.fullmatch(command) for pattern, modes, _ in ROUTES)
+
     def _run(self, command: str, raw_line: str) -> str:
         for pattern, modes, handler in ROUTES:
             if self.mode in modes and (match := pattern.fullmatch(command)):
@@ -607,10 +667,18 @@ class HuaweiSession(SimSession):
         return self.hw.onts.get((self._here(port), onu_id))
 
     def ont_add(self, match: re.Match[str]) -> str:
-        port, wanted_id, sn, line_profile, service_profile, desc = match.groups()
+        port, wanted_id, sn, line_by, line_value, service_by, service_value, desc = match.groups()
         position, serial = self._here(int(port)), serial_from_cli(sn)
         if position not in self.hw.ports or serial is None:
             return caret_error(self.prompt(), 8, "Parameter error")
+        # Profiles are checked before the serial: the public capture refuses the profile of
+        # an ONT whose serial was already added.
+        line_profile = self.hw.find_profile("line", line_by, line_value)
+        if line_profile is None:
+            return LINE_PROFILE_MISSING
+        service_profile = self.hw.find_profile("service", service_by, service_value)
+        if service_profile is None:
+            return SERVICE_PROFILE_MISSING
         if any(ont.serial == serial for ont in self.hw.onts.values()):
             return "  Failure: SN already exists"
         onu_id = self._free_id(position) if wanted_id is None else int(wanted_id)
@@ -652,7 +720,18 @@ class HuaweiSession(SimSession):
             return "  Failure: The ONT is not online"
         self.hw.reboots.append((ont.position, ont.onu_id))
         ont.last_down_cause = "ONT is reset by ONT command"
+        ont.offline_until = self.hw.reboot_deadline()  # a real ONT takes a while to register again
         return ""
+
+    # --- saving the configuration -------------------------------------------
+    def save(self, _: re.Match[str]) -> str:
+        if self.hw.save_asks_confirmation:
+            return self._ask(SAVE_QUESTION, self._save)
+        return self._save()
+
+    def _save(self) -> str:
+        self.hw.record_save()
+        return SAVING
 
     def ont_activation(self, match: re.Match[str]) -> str:
         ont = self._ont(int(match.group(2)), int(match.group(3)))
@@ -736,6 +815,7 @@ _ROUTE_TABLE: list[tuple[str, set[str], Handler]] = [
     (r"undo smart|smart|infoswitch cli (?:OFF|ON)", ANY, HuaweiSession.settings),
     (r"scroll(?: (\d+))?", ANY, HuaweiSession.settings),
     (r"interface gpon (\d+)/(\d+)", {"config", "gpon"}, HuaweiSession.interface_gpon),
+    (r"save", {"enable", "config"}, HuaweiSession.save),
     (r"display version", PRIVILEGED, HuaweiSession.display_version),
     (r"display board 0", PRIVILEGED, HuaweiSession.display_board),
     (r"display ont autofind all(?: \| no-more)?", PRIVILEGED, HuaweiSession.display_autofind),

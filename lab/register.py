@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Vendor, VendorFamily
-from crm.models import ServicePlan, ServicePlanProfile
+from crm.models import ServicePlan
+from lab import profiles
 from lab.base import Faults, SimulatedOlt
 from lab.huawei import HuaweiMa5800
 from lab.zte_c320 import ZteC320
@@ -23,6 +24,7 @@ from oms.models import (
     OltProfileKind,
     OnuType,
     OnuTypeOltMapping,
+    PlanOltProfile,
     PonPort,
 )
 
@@ -42,8 +44,10 @@ LAB_MODELS = {
 
 DEMO_PLAN = "FTTH 100M"
 # OLT profiles the demo plan and ONU types select (as an ISP would have created them on its OLTs).
-HUAWEI_PROFILES = [(OltProfileKind.LINE, "LINE-100M", 10), (OltProfileKind.SERVICE, "SRV-ROUTER-4ETH", 20)]
-ZTE_PROFILES = [(OltProfileKind.TCONT, "T-100M", None), (OltProfileKind.TRAFFIC, "TR-100M", None)]
+HUAWEI_PROFILES = [(OltProfileKind.LINE, name, pid) for pid, name in profiles.HUAWEI_LINE_PROFILES.items()] + [
+    (OltProfileKind.SERVICE, name, pid) for pid, name in profiles.HUAWEI_SERVICE_PROFILES.items()]
+ZTE_PROFILES = [(OltProfileKind.TCONT, name, None) for name in sorted(profiles.ZTE_TCONT_PROFILES)] + [
+    (OltProfileKind.TRAFFIC, name, None) for name in sorted(profiles.ZTE_TRAFFIC_PROFILES)]
 ONU_TYPES = [
     # vendor, model, equipment ids seen in autofind, Huawei service profile, ZTE OLT-side type
     ("Huawei", "EG8145V5", ["EG8145V5"], "SRV-ROUTER-4ETH", "HG8245H"),
@@ -75,11 +79,11 @@ def ensure_reference_data(session: Session) -> ServicePlan:
     if plan is None:
         plan = ServicePlan(name=DEMO_PLAN, download_kbps=100_000, upload_kbps=50_000, price=Decimal("25.00"))
         plan.profiles = [
-            ServicePlanProfile(vendor_family=VendorFamily.HUAWEI_SMARTAX, line_profile="LINE-100M",
+            PlanOltProfile(vendor_family=VendorFamily.HUAWEI_SMARTAX, line_profile="LINE-100M",
                                user_vlan=100, service_vlan=100, gemport=1),
-            ServicePlanProfile(vendor_family=VendorFamily.ZTE_C3XX, tcont_profile="T-100M",
+            PlanOltProfile(vendor_family=VendorFamily.ZTE_C3XX, tcont_profile="T-100M",
                                traffic_profile_down="TR-100M", user_vlan=100, service_vlan=100, gemport=1),
-            ServicePlanProfile(vendor_family=VendorFamily.ZTE_C6XX, tcont_profile="T-100M",
+            PlanOltProfile(vendor_family=VendorFamily.ZTE_C6XX, tcont_profile="T-100M",
                                traffic_profile_down="TR-100M", user_vlan=100, service_vlan=100, gemport=1),
         ]
         session.add(plan)
@@ -97,8 +101,8 @@ def register_olt(session: Session, sim: SimulatedOlt, family: VendorFamily, cli_
               description="simulated OLT (ponstack lab)")
     olt.pon_ports = [PonPort(frame=f, slot=s, port=p, max_onus=sim.max_onus_per_port)  # type: ignore[attr-defined]
                      for f, s, p in sim.ports]  # type: ignore[attr-defined]
-    profiles = HUAWEI_PROFILES if family is VendorFamily.HUAWEI_SMARTAX else ZTE_PROFILES
-    olt.profiles = [OltProfile(kind=kind, name=name, profile_id=pid) for kind, name, pid in profiles]
+    known = HUAWEI_PROFILES if family is VendorFamily.HUAWEI_SMARTAX else ZTE_PROFILES
+    olt.profiles = [OltProfile(kind=kind, name=name, profile_id=pid) for kind, name, pid in known]
     session.add(olt)
     session.flush()
     return olt

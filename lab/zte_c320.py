@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.base import Faults, SimSession, SimulatedOlt
+from lab.base import Faults, SimSession, SimulatedOlt, rebooting
+from lab.profiles import ZTE_ONU_TYPES, ZTE_TCONT_PROFILES, ZTE_TRAFFIC_PROFILES
 
 Pon = tuple[int, int, int]
 
@@ -26,8 +27,15 @@ ONU_ID_IN_USE = "%Code 32311-GPONSRV : The ONU has been configured."
 SERIAL_IN_USE = "%Code 32316-GPONSRV : The SN has been configured."
 PORT_FULL = "%Code 32317-GPONSRV : The number of ONUs on this PON port has reached the maximum."
 PORT_NOT_EXIST = "%Code 32301-GPONSRV : The interface does not exist."
+# No public capture of these refusals was found; code numbers and wording are ours.
+ONU_TYPE_MISSING = "%Code 32318-GPONSRV : The ONU type does not exist."
+TCONT_PROFILE_MISSING = "%Code 32319-GPONSRV : The T-CONT profile does not exist."
+TRAFFIC_PROFILE_MISSING = "%Code 32320-GPONSRV : The traffic profile does not exist."
 SUCCESSFUL = "[Successful]"
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CTRL/Z."
+# A public ZXAN guide shows `write` answering `.[OK].`; the "Building configuration..."
+# line is the IOS-style first line, not seen in a ZTE capture (wording is ours).
+WRITE_DONE = "Building configuration...\n.[OK]"
 REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
 
 ONU_ID_MAX = 128  # GPON ONU ids per PON port on C300/C320 line cards
@@ -57,6 +65,7 @@ class SimOnu:
     description: str = ""
     admin_enabled: bool = True
     reboots: int = 0
+    offline_until: float = 0.0  # time.monotonic() at which a rebooted ONU is back online
     interface_config: list[str] = field(default_factory=list)
     mng_config: list[str] = field(default_factory=list)
 
@@ -64,6 +73,11 @@ class SimOnu:
     def index(self) -> str:
         frame, slot, port = self.pon
         return f"gpon-onu_{frame}/{slot}/{port}:{self.onu_id}"
+
+    def config(self) -> tuple[Any, ...]:
+        """What `write` persists of this ONU (not its run state)."""
+        return (self.pon, self.onu_id, self.serial, self.onu_type, self.name, self.description,
+                self.admin_enabled, tuple(self.interface_config), tuple(self.mng_config))
 
 
 def _seed(text: str) -> int:
@@ -101,6 +115,9 @@ class ZteC320(SimulatedOlt):
         *,
         start_in_user_mode: bool = False,
         enable_password: str = "zxr10",
+        onu_types: set[str] | None = None,
+        tcont_profiles: set[str] | None = None,
+        traffic_profiles: set[str] | None = None,
     ) -> None:
         super().__init__(name, username, password, faults)
         self.banner = "Welcome to ZXAN product C320 of ZTE Corporation\r\n"
@@ -110,9 +127,16 @@ class ZteC320(SimulatedOlt):
         self.enable_password = enable_password
         self.fibre: dict[str, FibreOnu] = {}
         self.onus: dict[tuple[Pon, int], SimOnu] = {}
+        # What was created on this OLT (`show onu-type gpon`, `show gpon profile tcont|traffic`).
+        self.onu_types = set(ZTE_ONU_TYPES if onu_types is None else onu_types)
+        self.tcont_profiles = set(ZTE_TCONT_PROFILES if tcont_profiles is None else tcont_profiles)
+        self.traffic_profiles = set(ZTE_TRAFFIC_PROFILES if traffic_profiles is None else traffic_profiles)
 
     def new_session(self) -> SimSession:
         return ZxanSession(self)
+
+    def running_config(self) -> Any:
+        return tuple(onu.config() for onu in self._sorted_onus())
 
     # --- test-facing API ----------------------------------------------------
     def plug_onu(
@@ -210,7 +234,7 @@ class ZteC320(SimulatedOlt):
         }
 
     def run_state(self, onu: SimOnu) -> str:
-        if not onu.admin_enabled:
+        if not onu.admin_enabled or rebooting(onu.offline_until):
             return "offline"
         plugged = self.fibre.get(onu.serial)
         return "online" if plugged and plugged.pon == onu.pon else "los"
@@ -219,7 +243,9 @@ class ZteC320(SimulatedOlt):
         return {"online": "working", "offline": "OffLine", "los": "LOS"}[self.run_state(onu)]
 
     def _down_cause(self, onu: SimOnu) -> str:
-        return "LOS" if onu.admin_enabled else "Deactivated"
+        if not onu.admin_enabled:
+            return "Deactivated"
+        return "Reboot" if rebooting(onu.offline_until) else "LOS"
 
     def unconfigured(self, pon: Pon | None = None) -> list[FibreOnu]:
         configured = {(onu.pon, onu.serial) for onu in self.onus.values()}
@@ -237,6 +263,8 @@ class ZteC320(SimulatedOlt):
         serial = serial.upper()
         if not 1 <= onu_id <= ONU_ID_MAX:
             return INVALID_INPUT
+        if onu_type not in self.onu_types:
+            return ONU_TYPE_MISSING
         if (pon, onu_id) in self.onus:
             return ONU_ID_IN_USE
         if any(onu.serial == serial for onu in self.onus.values()):
@@ -321,6 +349,7 @@ class ZxanSession(SimSession):
             return "% Bad password"
         if pending == "reboot" and answer.lower() in ("yes", "y") and self.onu:
             self.onu.reboots += 1
+            self.onu.offline_until = self.zte.reboot_deadline()  # it takes a while to register again
         return ""
 
     def _commands(self) -> list[tuple[str, Handler]]:
@@ -372,10 +401,13 @@ class ZxanSession(SimSession):
     def _onu_interface_commands(self) -> list[tuple[str, Handler]]:
         return [
             (r"name (\S+)", self._set_name),
+            (r"(name \S+ )(\S.*)", self._extra_words),  # the name is one word; spaces end it
             (r"description (.+)", self._set_description),
             (r"shutdown", lambda m: self._set_admin(False)),
             (r"no shutdown", lambda m: self._set_admin(True)),
             (r"registration-method sn (\S+)", self._replace_serial),
+            (r"tcont \d+(?: name \S+)? profile (\S+)", self._tcont),
+            (r"gemport \d+(?: name \S+)? traffic-limit(?: upstream (\S+))?(?: downstream (\S+))?", self._traffic_limit),
             (r"(?:no )?(?:tcont|gemport|service-port|switchport) .+", self._store_interface_line),
             (r"exit", lambda m: self._set_mode("config")),
         ]
@@ -413,7 +445,8 @@ class ZxanSession(SimSession):
         return CONFIG_BANNER
 
     def _write(self, _: re.Match[str]) -> str:
-        return "Building configuration...\n.[OK]"
+        self.zte.record_save()
+        return WRITE_DONE
 
     def _terminal_length(self, match: re.Match[str]) -> str:
         self.page_lines = int(match[1]) or None
@@ -451,6 +484,21 @@ class ZxanSession(SimSession):
         assert self.onu is not None
         self.onu.name = match[1]
         return ""
+
+    def _extra_words(self, match: re.Match[str]) -> str:
+        """Caret under the first word the command does not take, as ZXAN shows it."""
+        column = len(self.prompt()) + len(match[1])
+        return " " * column + "^\n" + INVALID_INPUT
+
+    def _tcont(self, match: re.Match[str]) -> str:
+        if match[1] not in self.zte.tcont_profiles:
+            return TCONT_PROFILE_MISSING
+        return self._store_interface_line(match)
+
+    def _traffic_limit(self, match: re.Match[str]) -> str:
+        if any(name is not None and name not in self.zte.traffic_profiles for name in (match[1], match[2])):
+            return TRAFFIC_PROFILE_MISSING
+        return self._store_interface_line(match)
 
     def _set_description(self, match: re.Match[str]) -> str:
         assert self.onu is not None

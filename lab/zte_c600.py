@@ -6,8 +6,8 @@ vendor_cli/zte_c6xx/tests/data). Error texts with a public source:
 `%Code 62391-GPONSRV : The entry is existed.` (ONU id in use),
 `%Code 32310-GPONSRV : The ONU does not exist.`, `%Code 62310-GPONSRV : No related
 information to show.`, `Confirm to reboot? [yes/no]:`. The texts for a serial that
-is already authorized and for a full port were not found in public sources and
-follow the same `%Code ...-GPONSRV` form.
+is already authorized, a full port, an unknown ONU type, T-CONT or traffic profile
+were not found in public sources and follow the same `%Code ...-GPONSRV` form.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.base import Faults, SimSession, SimulatedOlt
+from lab.base import Faults, SimSession, SimulatedOlt, rebooting
+from lab.profiles import ZTE_ONU_TYPES, ZTE_TCONT_PROFILES, ZTE_TRAFFIC_PROFILES
 
 MODEL = "ZXA10 C600"
 SOFTWARE_VERSION = "V1.2.1"
@@ -35,6 +36,12 @@ ONU_MISSING = "%Code 32310-GPONSRV : The ONU does not exist."
 ID_IN_USE = "%Code 62391-GPONSRV : The entry is existed.\n  This is a re-create operation"
 SN_IN_USE = "%Code 62392-GPONSRV : The SN is existed."
 PORT_FULL = "%Code 62393-GPONSRV : The number of ONUs on the PON port has reached the maximum."
+# No public capture of these refusals was found; code numbers and wording are ours.
+ONU_TYPE_MISSING = "%Code 62394-GPONSRV : The ONU type does not exist."
+TCONT_PROFILE_MISSING = "%Code 62395-GPONSRV : The T-CONT profile does not exist."
+TRAFFIC_PROFILE_MISSING = "%Code 62396-GPONSRV : The traffic profile does not exist."
+# As on the C320 (`.[OK]` from a public ZXAN guide; the first line is ours).
+WRITE_DONE = "Building configuration...\n.[OK]"
 ENTER_CONFIG = "%Info 20272: Enter configuration commands, one per line. End with CTRL/Z."
 REBOOT_QUESTION = "Confirm to reboot? [yes/no]:"
 
@@ -75,6 +82,7 @@ class Registration:
     admin_enabled: bool = True
     last_down_cause: str = ""
     reboots: int = 0
+    offline_until: float = 0.0  # time.monotonic() at which a rebooted ONU is back online
     onu_config: list[str] = field(default_factory=list)  # tcont / gemport lines
     vport_config: dict[int, list[str]] = field(default_factory=dict)
     mng_config: list[str] = field(default_factory=list)
@@ -82,6 +90,12 @@ class Registration:
     @property
     def key(self) -> tuple[int, int, int, int]:
         return (self.frame, self.slot, self.port, self.onu_id)
+
+    def config(self) -> tuple[Any, ...]:
+        """What `write` persists of this ONU (not its run state)."""
+        vports = tuple((vport, tuple(lines)) for vport, lines in sorted(self.vport_config.items()))
+        return (self.key, self.serial, self.onu_type, self.name, self.description, self.admin_enabled,
+                tuple(self.onu_config), vports, tuple(self.mng_config))
 
 
 def _levels(serial: str) -> dict[str, float | int]:
@@ -112,15 +126,26 @@ class ZteC600(SimulatedOlt):
         faults: Faults | None = None,
         ports: list[Port] | None = None,
         max_onus_per_port: int = 128,
+        *,
+        onu_types: set[str] | None = None,
+        tcont_profiles: set[str] | None = None,
+        traffic_profiles: set[str] | None = None,
     ) -> None:
         super().__init__(name, username, password, faults)
         self.ports: list[Port] = list(ports) if ports else list(DEFAULT_PORTS)
         self.max_onus_per_port = max_onus_per_port
         self.plugged: dict[str, PluggedOnu] = {}
         self.registrations: dict[tuple[int, int, int, int], Registration] = {}
+        # What was created on this OLT (`show onu-type gpon`, T-CONT and traffic profiles).
+        self.onu_types = set(ZTE_ONU_TYPES if onu_types is None else onu_types)
+        self.tcont_profiles = set(ZTE_TCONT_PROFILES if tcont_profiles is None else tcont_profiles)
+        self.traffic_profiles = set(ZTE_TRAFFIC_PROFILES if traffic_profiles is None else traffic_profiles)
 
     def new_session(self) -> SimSession:
         return ZteC600Session(self)
+
+    def running_config(self) -> Any:
+        return tuple(r.config() for r in sorted(self.registrations.values(), key=lambda r: r.key))
 
     # --- the fibre ------------------------------------------------------------
     def plug_onu(
@@ -158,7 +183,8 @@ class ZteC600(SimulatedOlt):
         plugged = self.plugged.get(registration.serial)
         if plugged is None or (plugged.frame, plugged.slot, plugged.port) != registration.key[:3]:
             return "los"
-        return "online" if registration.admin_enabled else "offline"
+        up = registration.admin_enabled and not rebooting(registration.offline_until)
+        return "online" if up else "offline"
 
     def unconfigured(self) -> list[PluggedOnu]:
         registered = {r.serial for r in self.registrations.values()}
@@ -206,7 +232,9 @@ class ZteC600(SimulatedOlt):
             onus = []
             for r in sorted(self.registrations.values(), key=lambda r: r.key):
                 row = self._onu_row(r)
-                row.update(_levels(r.serial))
+                # An ONU that is not online has no optical readings (as on the other simulators).
+                levels = _levels(r.serial)
+                row.update(levels if row["run_state"] == "online" else dict.fromkeys(levels))
                 row["last_down_cause"] = r.last_down_cause
                 onus.append(row)
             return {
@@ -289,7 +317,7 @@ class ZteC600Session(SimSession):
             (r"(?:show|onu|interface|pon-onu-mng|service-port|tcont|gemport)", _incomplete),
         ]
         per_mode: dict[str, list[tuple[str, Handler]]] = {
-            "exec": [(r"configure terminal", self._configure)],
+            "exec": [(r"configure terminal", self._configure), (r"write", self._write)],
             "config": [
                 (rf"interface {_OLT_IF}", self._enter_olt),
                 (rf"interface {_ONU_IF}", self._enter_onu("onu")),
@@ -302,16 +330,15 @@ class ZteC600Session(SimSession):
                 (r"onu (\d+) (enable|disable)", self._set_admin),
             ],
             "onu": [
-                (r"name (\S.*)", self._set_text("name")),
+                (r"name (\S+)", self._set_text("name")),
+                (r"(name \S+ )\S.*", self._extra_words),  # the name is one word; spaces end it
                 (r"description (\S.*)", self._set_text("description")),
-                (
-                    r"(?:tcont \d+ (?:name \S+ )?profile \S+|gemport \d+ (?:name \S+ )?tcont \d+)",
-                    self._store("onu"),
-                ),
+                (r"tcont \d+ (?:name \S+ )?profile (\S+)", self._known("tcont_profiles", "onu")),
+                (r"gemport \d+ (?:name \S+ )?tcont \d+", self._store("onu")),
             ],
             "vport": [
                 (r"service-port \d+ user-vlan \d+ vlan \d+", self._store("vport")),
-                (r"qos traffic-policy \S+ direction (?:ingress|egress)", self._store("vport")),
+                (r"qos traffic-policy (\S+) direction (?:ingress|egress)", self._known("traffic_profiles", "vport")),
                 (r"no service-port (\d+)", self._delete_service_port),
             ],
             "mng": [
@@ -345,6 +372,10 @@ class ZteC600Session(SimSession):
         self.mode = ("config",)
         return ENTER_CONFIG
 
+    def _write(self, _: re.Match[str]) -> str:
+        self.zte.record_save()
+        return WRITE_DONE
+
     def _enter_olt(self, match: re.Match[str]) -> str:
         port = _ints(match)
         if port not in self.zte.ports:
@@ -375,6 +406,8 @@ class ZteC600Session(SimSession):
         frame, slot, port = self.mode[1:4]
         if not 1 <= onu_id <= 128:
             return _invalid(match.string, match.string.index(match.group(1)))
+        if onu_type not in self.zte.onu_types:
+            return ONU_TYPE_MISSING
         if (frame, slot, port, onu_id) in self.zte.registrations:
             return ID_IN_USE
         if len(self.zte.on_port(frame, slot, port)) >= self.zte.max_onus_per_port:
@@ -423,6 +456,19 @@ class ZteC600Session(SimSession):
 
         return store
 
+    def _known(self, profiles: str, where: str) -> Handler:
+        """Store the line if the profile it names (group 1) is in the OLT's `profiles` set."""
+        missing = TCONT_PROFILE_MISSING if profiles == "tcont_profiles" else TRAFFIC_PROFILE_MISSING
+        store = self._store(where)
+
+        def check(match: re.Match[str]) -> str:
+            return store(match) if match.group(1) in getattr(self.zte, profiles) else missing
+
+        return check
+
+    def _extra_words(self, match: re.Match[str]) -> str:
+        return _invalid(match.string, len(match.group(1)))
+
     def _delete_service_port(self, match: re.Match[str]) -> str:
         lines = self._registration().vport_config.get(self.mode[5], [])
         prefix = f"service-port {match.group(1)} "
@@ -436,6 +482,7 @@ class ZteC600Session(SimSession):
             if reply.lower() in ("yes", "y"):
                 registration.reboots += 1
                 registration.last_down_cause = "Reboot"
+                registration.offline_until = self.zte.reboot_deadline()  # it takes a while to register again
             return ""
 
         self.pending = answer
@@ -500,10 +547,12 @@ class ZteC600Session(SimSession):
 
 
 def _detail(r: Registration, state: str) -> str:
-    levels = _levels(r.serial)
+    # Field order as in the public detail-info captures (vendor_cli/zte_c6xx/tests/data).
+    online = state == "online"
     phase = {"online": "working", "offline": "OffLine", "los": "LOS"}[state]
-    offline = "0000-00-00 00:00:00" if state == "online" else "2024-01-01 08:00:00"
-    cause = "" if state == "online" else f"     {r.last_down_cause or 'LOS'}"
+    offline = "0000-00-00 00:00:00" if online else "2024-01-01 08:00:00"
+    cause = "" if online else f"     {r.last_down_cause or 'LOS'}"
+    distance = f"{_levels(r.serial)['distance_m']}m" if online else "N/A"
     return "\n".join(
         [
             f"ONU interface:         gpon_onu-{r.frame}/{r.slot}/{r.port}:{r.onu_id}",
@@ -517,12 +566,13 @@ def _detail(r: Registration, state: str) -> str:
             "  SN Bind:             enable with SN check",
             f"  Serial number:       {r.serial}",
             "  Password:",
+            "  Device ID:",
             f"  Description:         {r.description}",
             "  Vport mode:          gemport",
             "  DBA Mode:            Hybrid",
             "  ONU Status:          enable",
-            f"  ONU Distance:        {levels['distance_m']}m",
-            "  Online Duration:     0h 5m 12s",
+            f"  ONU Distance:        {distance}",
+            f"  Online Duration:     {'0h 5m 12s' if online else 'N/A'}",
             "  FEC:                 none",
             "------------------------------------------",
             "       Authpass Time          OfflineTime             Cause",

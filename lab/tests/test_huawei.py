@@ -15,7 +15,8 @@ from scrapli import Scrapli
 from scrapli.exceptions import ScrapliException
 
 from lab.base import Lab
-from lab.huawei import MORE_PROMPT, HuaweiMa5800, optical_levels
+from lab.huawei import MORE_PROMPT, HuaweiMa5800, optical_levels, serial_hex
+from lab.profiles import HUAWEI_LINE_PROFILES, HUAWEI_SERVICE_PROFILES
 from vendor_cli.base import CliCommandError
 from vendor_cli.huawei_smartax import DRIVER
 
@@ -143,7 +144,9 @@ def test_rejected_authorizations_raise(
     assert failure.value.command.startswith("ont add")
     assert device_says in failure.value.output, setup
     assert "OLT-LAB-1" in str(failure.value) and "ont add" in str(failure.value)
-    assert conn.get_prompt() == "OLT-LAB-1#"  # left config mode after the failure
+    # The session stays in the mode of the refused command: the caller decides what comes next
+    # (a push returns to privileged mode, a tolerant undo goes on there).
+    assert conn.get_prompt() == "OLT-LAB-1(config-if-gpon-0/1)#"
 
 
 def test_full_port_without_an_id_is_refused(conn: Any, sim: HuaweiMa5800) -> None:
@@ -169,6 +172,7 @@ def test_remove_restores_autofind(conn: Any, sim: HuaweiMa5800) -> None:
 def test_removing_a_missing_onu_is_an_error(conn: Any) -> None:
     with pytest.raises(CliCommandError, match="service virtual port does not exist"):
         DRIVER.send_commands(conn, rendered("remove"), "OLT-LAB-1")
+    DRIVER.send_commands(conn, ["return"], "OLT-LAB-1")
     with pytest.raises(CliCommandError, match="The ONT does not exist"):
         DRIVER.send_commands(conn, ["config", "interface gpon 0/1", "ont delete 0 9"], "OLT-LAB-1")
 
@@ -290,3 +294,107 @@ def test_snapshot_describes_the_olt(conn: Any, sim: HuaweiMa5800) -> None:
     assert (unplugged["run_state"], unplugged["rx_dbm"], unplugged["last_down_cause"]) == (
         "offline", None, "LOSi/LOBi",
     )
+
+
+# --- profiles the OLT knows -------------------------------------------------------------------
+
+
+def test_each_simulator_has_its_own_copy_of_the_default_profiles() -> None:
+    first, second = HuaweiMa5800("A"), HuaweiMa5800("B", line_profiles={11: "LINE-1G"})
+    first.line_profiles.clear()
+    assert HUAWEI_LINE_PROFILES == {10: "LINE-100M"} and HUAWEI_SERVICE_PROFILES == {20: "SRV-ROUTER-4ETH"}
+    assert second.line_profiles == {11: "LINE-1G"} and second.service_profiles == HUAWEI_SERVICE_PROFILES
+
+
+@pytest.mark.parametrize(
+    ("overrides", "device_says"),
+    [
+        ({"line_profile_id": 11}, "Failure: The ont-lineprofile does not exist"),
+        ({"service_profile_id": 21}, "Failure: The ont-srvprofile does not exist"),
+    ],
+)
+def test_ont_add_with_an_unknown_profile_is_refused(
+    conn: Any, sim: HuaweiMa5800, overrides: dict[str, Any], device_says: str
+) -> None:
+    with pytest.raises(CliCommandError) as failure:
+        authorize(conn, **overrides)
+    assert failure.value.command.startswith("ont add") and device_says in failure.value.output
+    assert sim.onts == {} and not sim.unsaved_changes
+
+
+def ont_add(onu_id: int, serial: str, line: str, service: str) -> list[str]:
+    return ["config", "interface gpon 0/1", f"ont add 0 {onu_id} sn-auth {serial_hex(serial)} omci {line} {service}"]
+
+
+def test_profiles_by_name_and_a_profile_removed_from_the_olt(conn: Any, sim: HuaweiMa5800) -> None:
+    by_name = ont_add(1, SERIAL, "ont-lineprofile-name LINE-100M", 'ont-srvprofile-name "SRV-ROUTER-4ETH"')
+    DRIVER.send_commands(conn, [*by_name, "quit", "quit"], "OLT-LAB-1")
+    detail = show(conn, DRIVER.cmd_onu_detail(0, 1, 0, 1))
+    assert "Line profile name    : LINE-100M" in detail and "Service profile ID   : 20" in detail
+    with pytest.raises(CliCommandError, match="ont-srvprofile does not exist"):
+        DRIVER.send_commands(conn, ont_add(2, OTHER_ONU["serial"], "ont-lineprofile-id 10",
+                                           "ont-srvprofile-name SRV-NOPE"), "OLT-LAB-1")
+    DRIVER.send_commands(conn, ["return"], "OLT-LAB-1")
+    sim.line_profiles.pop(10)  # e.g. deleted on the device after the database listed it
+    with pytest.raises(CliCommandError, match="ont-lineprofile does not exist"):
+        DRIVER.send_commands(conn, ont_add(2, OTHER_ONU["serial"], "ont-lineprofile-id 10",
+                                           "ont-srvprofile-id 20"), "OLT-LAB-1")
+    assert sorted(sim.onts) == [((0, 1, 0), 1)]
+
+
+# --- saving the configuration -------------------------------------------------------------------
+
+
+def test_save_after_a_change(conn: Any, sim: HuaweiMa5800) -> None:
+    show(conn, DRIVER.cmd_autofind() + DRIVER.cmd_onu_list(0, 1, 0))
+    assert (sim.saves, sim.unsaved_changes) == (0, False)  # showing changes nothing
+    authorize(conn)
+    assert sim.unsaved_changes
+    (answer,) = DRIVER.send_commands(conn, ["save"], "OLT-LAB-1")
+    assert "It will take several minutes to save configuration file, please wait" in answer.output
+    assert (sim.saves, sim.unsaved_changes) == (1, False)
+    DRIVER.send_commands(conn, rendered("rename", description="renamed"), "OLT-LAB-1")
+    assert sim.unsaved_changes
+    DRIVER.send_commands(conn, ["config", "save", "quit"], "OLT-LAB-1")  # config mode saves too
+    assert (sim.saves, sim.unsaved_changes) == (2, False)
+    with pytest.raises(CliCommandError, match="Unknown command"):
+        DRIVER.send_commands(conn, ["config", "interface gpon 0/1", "save"], "OLT-LAB-1")
+    assert sim.saves == 2
+
+
+def test_save_with_smart_mode_on_and_a_confirming_firmware(lab: Lab, sim: HuaweiMa5800) -> None:
+    sim.ignore_undo_smart = True
+    sim.save_asks_confirmation = True
+    connection = connect(lab, sim)
+    try:
+        (answer,) = DRIVER.send_commands(connection, ["save"], "OLT-LAB-1")
+    finally:
+        connection.close()
+    after_save = sim.command_log[sim.command_log.index("save") + 1 :]
+    assert after_save[:2] == ["", "y"]  # the driver answered both questions
+    assert "{ <cr>|configuration<K>|data<K> }:" in answer.output
+    assert "Are you sure to continue? (y/n)[n]:" in answer.output
+    assert "please wait" in answer.output and (sim.saves, sim.unsaved_changes) == (1, False)
+
+
+# --- a reset ONT is offline for a while -----------------------------------------------------------
+
+
+def test_reset_ont_is_offline_until_it_registers_again(conn: Any, sim: HuaweiMa5800) -> None:
+    sim.reboot_offline_s = 1.0
+    authorize(conn)
+    DRIVER.send_commands(conn, ["save"], "OLT-LAB-1")
+    DRIVER.send_commands(conn, rendered("reboot"), "OLT-LAB-1")
+    (listed,) = DRIVER.parse_onu_list(show(conn, DRIVER.cmd_onu_list(0, 1, 0)), 0, 1, 0)
+    detail = DRIVER.parse_onu_detail(show(conn, DRIVER.cmd_onu_detail(0, 1, 0, 1)))
+    optical = DRIVER.parse_onu_optical(show(conn, DRIVER.cmd_onu_optical(0, 1, 0, 1)))
+    (onu,) = sim.snapshot()["onus"]
+    assert (listed.run_state, detail.run_state, onu["run_state"]) == ("offline", "offline", "offline")
+    assert optical.rx_dbm is None and onu["rx_dbm"] is None
+    assert not sim.unsaved_changes  # a reset is not a configuration change
+    with pytest.raises(CliCommandError, match="not online"):  # a second reset while it is down
+        DRIVER.send_commands(conn, rendered("reboot"), "OLT-LAB-1")
+    time.sleep(1.1)
+    (listed,) = DRIVER.parse_onu_list(show(conn, DRIVER.cmd_onu_list(0, 1, 0)), 0, 1, 0)
+    assert listed.run_state == "online" and sim.snapshot()["onus"][0]["run_state"] == "online"
+    assert sim.reboots == [((0, 1, 0), 1)]

@@ -20,6 +20,7 @@ from scrapli.driver import GenericDriver
 from scrapli.exceptions import ScrapliConnectionNotOpened, ScrapliException
 
 from lab.base import Faults, Lab
+from lab.profiles import ZTE_ONU_TYPES, ZTE_TCONT_PROFILES, ZTE_TRAFFIC_PROFILES
 from lab.zte_c320 import ZteC320
 from vendor_cli.base import CliCommandError
 from vendor_cli.zte_c3xx import DRIVER
@@ -64,9 +65,9 @@ def _context(**changes: Any) -> dict[str, Any]:
         "line_profile_id": None,
         "service_profile": None,
         "service_profile_id": None,
-        "tcont_profile": "UP-100M",
+        "tcont_profile": "T-100M",
         "traffic_profile_up": None,
-        "traffic_profile_down": "DOWN-100M",
+        "traffic_profile_down": "TR-100M",
         "gemport": 1,
         "service_vlan": 100,
         "user_vlan": 100,
@@ -256,3 +257,112 @@ def test_drop_after_commands_closes_session(olt_lab: Lab) -> None:
         conn.send_command("show system-group")
     with contextlib.suppress(ScrapliException, OSError):
         conn.close()
+
+
+# --- ONU types and profiles the OLT knows -------------------------------------------------------
+
+
+def test_each_simulator_has_its_own_copy_of_the_defaults() -> None:
+    first, second = ZteC320("C320-A"), ZteC320("C320-B", tcont_profiles={"T-1G"})
+    first.onu_types.clear()
+    assert {"ZTE-F660", "ZTE-F670L", "HG8245H"} == ZTE_ONU_TYPES == second.onu_types
+    assert (second.tcont_profiles, second.traffic_profiles) == ({"T-1G"}, ZTE_TRAFFIC_PROFILES)
+    assert first.tcont_profiles == ZTE_TCONT_PROFILES == {"T-100M"}
+
+
+ONU_IF = ["configure terminal", "interface gpon-onu_1/1/1:5"]
+
+
+@pytest.mark.parametrize(
+    ("commands", "device_says"),
+    [
+        (["configure terminal", "interface gpon-olt_1/1/1", "onu 6 type ZTE-F999 sn ZTEGC0FFEE06"],
+         "%Code 32318-GPONSRV : The ONU type does not exist."),
+        ([*ONU_IF, "tcont 1 profile T-1G"], "%Code 32319-GPONSRV : The T-CONT profile does not exist."),
+        ([*ONU_IF, "gemport 1 traffic-limit upstream TR-100M downstream TR-1G"],
+         "%Code 32320-GPONSRV : The traffic profile does not exist."),
+        ([*ONU_IF, "gemport 1 traffic-limit upstream TR-1G"], "The traffic profile does not exist."),
+    ],
+)
+def test_unknown_type_or_profile_is_refused(olt_lab: Lab, sim: ZteC320, commands: list[str], device_says: str) -> None:
+    with sim.lock:
+        sim.add_onu((1, 1, 1), 5, "ZTE-F660", SERIAL)
+    conn = _connect(olt_lab, sim)
+    with pytest.raises(CliCommandError) as failure:
+        DRIVER.send_commands(conn, commands, sim.name)
+    conn.close()
+    assert failure.value.command == commands[-1] and device_says in failure.value.output
+    assert list(sim.onus) == [((1, 1, 1), 5)] and sim.onus[((1, 1, 1), 5)].interface_config == []
+    assert not sim.unsaved_changes
+
+
+def test_profiles_added_on_one_olt_are_accepted(olt_lab: Lab, sim: ZteC320) -> None:
+    with sim.lock:
+        sim.add_onu((1, 1, 1), 5, "ZTE-F660", SERIAL)
+    sim.tcont_profiles.add("T-1G")
+    sim.traffic_profiles.add("TR-1G")
+    lines = ["tcont 1 profile T-1G", "gemport 1 tcont 1", "gemport 1 traffic-limit upstream TR-1G downstream TR-100M"]
+    conn = _connect(olt_lab, sim)
+    DRIVER.send_commands(conn, [*ONU_IF, *lines, "end"], sim.name)
+    conn.close()
+    assert sim.onus[((1, 1, 1), 5)].interface_config == lines
+
+
+# --- saving, rebooting, names ------------------------------------------------------------------------
+
+
+def test_write_saves_the_configuration(olt_lab: Lab, sim: ZteC320) -> None:
+    sim.plug_onu(1, 1, 1, SERIAL)
+    conn = _connect(olt_lab, sim)
+    conn.send_command("show gpon onu uncfg")
+    assert (sim.saves, sim.unsaved_changes) == (0, False)
+    DRIVER.send_commands(conn, _render("authorize", **_context()), sim.name)
+    assert sim.unsaved_changes
+    (answer,) = DRIVER.send_commands(conn, ["write"], sim.name)
+    assert "[OK]" in answer.output and (sim.saves, sim.unsaved_changes) == (1, False)
+    with pytest.raises(CliCommandError, match="Invalid input"):  # privileged exec only
+        DRIVER.send_commands(conn, ["configure terminal", "write"], sim.name)
+    conn.send_command("end")
+    DRIVER.send_commands(conn, _render("suspend", **_context()), sim.name)
+    conn.close()
+    assert (sim.saves, sim.unsaved_changes) == (1, True)
+
+
+def test_rebooted_onu_is_offline_until_it_registers_again(olt_lab: Lab, sim: ZteC320) -> None:
+    sim.reboot_offline_s = 1.0
+    sim.plug_onu(1, 1, 1, SERIAL)
+    with sim.lock:
+        sim.add_onu((1, 1, 1), 5, "ZTE-F660", SERIAL)
+    conn = _connect(olt_lab, sim)
+    DRIVER.send_commands(conn, _render("reboot", **_context()), sim.name)
+    states = conn.send_command(DRIVER.cmd_onu_list(1, 1, 1)[0]).result
+    detail = DRIVER.parse_onu_detail(conn.send_command(DRIVER.cmd_onu_detail(1, 1, 1, 5)[0]).result)
+    optical = DRIVER.parse_onu_optical(conn.send_command(DRIVER.cmd_onu_optical(1, 1, 1, 5)[0]).result)
+    [state] = DRIVER.parse_onu_list(states, 1, 1, 1)
+    (onu,) = sim.snapshot()["onus"]
+    assert "OffLine" in states and (state.run_state, detail.run_state, onu["run_state"]) == ("offline",) * 3
+    assert optical.rx_dbm is None and onu["rx_dbm"] is None and detail.last_down_cause == "Reboot"
+    time.sleep(1.1)
+    [state] = DRIVER.parse_onu_list(conn.send_command(DRIVER.cmd_onu_list(1, 1, 1)[0]).result, 1, 1, 1)
+    conn.close()
+    assert state.run_state == "online" and sim.snapshot()["onus"][0]["run_state"] == "online"
+    assert sim.onus[((1, 1, 1), 5)].reboots == 1 and not sim.unsaved_changes
+
+
+def test_name_is_one_word_and_detail_info_shows_it(olt_lab: Lab, sim: ZteC320) -> None:
+    with sim.lock:
+        sim.add_onu((1, 1, 1), 5, "ZTE-F660", SERIAL)
+    conn = _connect(olt_lab, sim)
+    with pytest.raises(CliCommandError) as failure:
+        DRIVER.send_commands(conn, [*ONU_IF, "name Jane Doe"], sim.name)
+    conn.send_command("end")
+    DRIVER.send_commands(conn, [*ONU_IF, "name Jane_Doe", "description Jane Doe, Main St 1", "shutdown", "end"],
+                         sim.name)
+    detail = conn.send_command(DRIVER.cmd_onu_detail(1, 1, 1, 5)[0]).result
+    conn.close()
+    caret, error = failure.value.output.splitlines()[-2:]
+    assert error == "%Error 20200: Invalid input detected at '^' marker."
+    assert caret.index("^") == len(f"{sim.name}(config-if)#name Jane ")  # under the extra word
+    assert "  Name:                Jane_Doe" in detail.splitlines()
+    assert "  Description:         Jane Doe, Main St 1" in detail.splitlines()
+    assert "  Admin state:         disable" in detail.splitlines()

@@ -12,6 +12,7 @@ from scrapli import Scrapli
 from scrapli.exceptions import ScrapliException
 
 from lab.base import Faults, Lab
+from lab.profiles import ZTE_TCONT_PROFILES
 from lab.zte_c600 import ZteC600
 from vendor_cli.base import CliCommandError
 from vendor_cli.zte_c6xx import DRIVER
@@ -66,14 +67,14 @@ def context(onu_id: int = 1, serial: str = SERIAL, **overrides: Any) -> dict[str
         "serial_hex": None,
         "name": "cust-1",
         "description": "Main-St-1",
-        "onu_type": "F612",
+        "onu_type": "ZTE-F660",
         "line_profile": None,
         "line_profile_id": None,
         "service_profile": None,
         "service_profile_id": None,
-        "tcont_profile": "SMARTOLT-1G-UP",
+        "tcont_profile": "T-100M",
         "traffic_profile_up": None,
-        "traffic_profile_down": "DOWN-100M",
+        "traffic_profile_down": "TR-100M",
         "gemport": 1,
         "service_vlan": 100,
         "user_vlan": 100,
@@ -106,7 +107,7 @@ def test_autofind_authorize_and_show(running: Lab, sim: ZteC600) -> None:
     states = DRIVER.parse_onu_list(show(conn, DRIVER.cmd_onu_list(1, 1, 1)), 1, 1, 1)
     assert [(s.onu_id, s.run_state) for s in states] == [(1, "online")]
     detail = DRIVER.parse_onu_detail(show(conn, DRIVER.cmd_onu_detail(1, 1, 1, 1)))
-    assert (detail.serial, detail.onu_type, detail.description) == (SERIAL, "F612", "Main-St-1")
+    assert (detail.serial, detail.onu_type, detail.description) == (SERIAL, "ZTE-F660", "Main-St-1")
     optical = DRIVER.parse_onu_optical(show(conn, DRIVER.cmd_onu_optical(1, 1, 1, 1)))
     expected = sim.snapshot()["onus"][0]
     assert (optical.rx_dbm, optical.olt_rx_dbm) == (expected["rx_dbm"], expected["olt_rx_dbm"])
@@ -114,7 +115,7 @@ def test_autofind_authorize_and_show(running: Lab, sim: ZteC600) -> None:
     registration = sim.registrations[(1, 1, 1, 1)]
     assert registration.vport_config[1] == [
         "service-port 1 user-vlan 100 vlan 100",
-        "qos traffic-policy DOWN-100M direction egress",
+        "qos traffic-policy TR-100M direction egress",
     ]
     assert any(
         line.startswith("tr069-mgmt 1 acs http://acs.example:7547") for line in registration.mng_config
@@ -130,10 +131,10 @@ def test_vendor_errors_raise_naming_device_and_command(running: Lab, sim: ZteC60
     conn = connect(running, sim)
     DRIVER.send_commands(conn, render("authorize", **context()), "OLT-C600")
     cases = {
-        "onu 1 type F612 sn HWTC36D05643": "The entry is existed",
-        f"onu 2 type F612 sn {SERIAL}": "The SN is existed",
+        "onu 1 type ZTE-F660 sn HWTC36D05643": "The entry is existed",
+        f"onu 2 type ZTE-F660 sn {SERIAL}": "The SN is existed",
         "no onu 9": "The ONU does not exist",
-        "onu 300 type F612 sn HWTC36D05643": "Invalid input detected",
+        "onu 300 type ZTE-F660 sn HWTC36D05643": "Invalid input detected",
     }
     for command, message in cases.items():
         with pytest.raises(CliCommandError) as error:
@@ -150,10 +151,10 @@ def test_vendor_errors_raise_naming_device_and_command(running: Lab, sim: ZteC60
 def test_port_full(running: Lab, sim: ZteC600) -> None:
     conn = connect(running, sim)
     commands = ["configure terminal", "interface gpon_olt-1/1/2"]
-    commands += [f"onu {n} type F612 sn ZTEG0000000{n}" for n in (1, 2, 3)]
+    commands += [f"onu {n} type ZTE-F660 sn ZTEG0000000{n}" for n in (1, 2, 3)]
     DRIVER.send_commands(conn, commands + ["end"], "OLT-C600")
     with pytest.raises(CliCommandError) as error:
-        DRIVER.send_commands(conn, commands[:2] + ["onu 4 type F612 sn ZTEG00000004"], "OLT-C600")
+        DRIVER.send_commands(conn, commands[:2] + ["onu 4 type ZTE-F660 sn ZTEG00000004"], "OLT-C600")
     assert "reached the maximum" in error.value.output
     conn.close()
 
@@ -211,7 +212,7 @@ def read_paged(conn: Scrapli, command: str, prompt: str) -> tuple[str, int]:
 def _registration(onu_id: int) -> Any:
     from lab.zte_c600 import Registration
 
-    return Registration(1, 1, 1, onu_id, f"ZTEG{onu_id:08X}", "F612")
+    return Registration(1, 1, 1, onu_id, f"ZTEG{onu_id:08X}", "ZTE-F660")
 
 
 def test_latency_fault(running: Lab, sim: ZteC600) -> None:
@@ -230,3 +231,110 @@ def test_drop_after_commands_fault(running: Lab) -> None:
     with pytest.raises(ScrapliException):
         conn.send_command("show card")
         conn.send_command("show card")
+
+
+# --- ONU types and profiles the OLT knows -------------------------------------------------------
+
+ONU_IF = ["configure terminal", "interface gpon_onu-1/1/1:1"]
+VPORT_IF = ["configure terminal", "interface vport-1/1/1.1:1"]
+
+
+def registered(sim: ZteC600) -> Any:
+    with sim.lock:
+        sim.registrations[(1, 1, 1, 1)] = _registration(1)
+        sim.registrations[(1, 1, 1, 1)].serial = SERIAL
+    return sim.registrations[(1, 1, 1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("commands", "device_says"),
+    [
+        (["configure terminal", "interface gpon_olt-1/1/1", "onu 2 type F612 sn ZTEG00000002"],
+         "%Code 62394-GPONSRV : The ONU type does not exist."),
+        ([*ONU_IF, "tcont 1 profile SMARTOLT-1G-UP"], "%Code 62395-GPONSRV : The T-CONT profile does not exist."),
+        ([*VPORT_IF, "qos traffic-policy DOWN-1G direction egress"],
+         "%Code 62396-GPONSRV : The traffic profile does not exist."),
+    ],
+)
+def test_unknown_type_or_profile_is_refused(
+    running: Lab, sim: ZteC600, commands: list[str], device_says: str
+) -> None:
+    registration = registered(sim)
+    conn = connect(running, sim)
+    with pytest.raises(CliCommandError) as error:
+        DRIVER.send_commands(conn, commands, "OLT-C600")
+    conn.close()
+    assert error.value.command == commands[-1] and device_says in error.value.output
+    assert list(sim.registrations) == [(1, 1, 1, 1)]
+    assert (registration.onu_config, registration.vport_config) == ([], {})
+    assert not sim.unsaved_changes
+
+
+def test_profiles_added_on_one_olt_are_accepted(running: Lab, sim: ZteC600) -> None:
+    registration = registered(sim)
+    sim.tcont_profiles.add("T-1G")
+    sim.traffic_profiles.add("TR-1G")
+    conn = connect(running, sim)
+    DRIVER.send_commands(conn, [*ONU_IF, "tcont 1 profile T-1G", "exit", "interface vport-1/1/1.1:1",
+                                "qos traffic-policy TR-1G direction ingress", "end"], "OLT-C600")
+    conn.close()
+    assert registration.onu_config == ["tcont 1 profile T-1G"]
+    assert registration.vport_config == {1: ["qos traffic-policy TR-1G direction ingress"]}
+    assert ZteC600("OTHER").tcont_profiles == ZTE_TCONT_PROFILES  # the defaults are untouched
+
+
+# --- saving, rebooting, names ------------------------------------------------------------------------
+
+
+def test_write_saves_the_configuration(running: Lab, sim: ZteC600) -> None:
+    conn = connect(running, sim)
+    show(conn, DRIVER.cmd_autofind())
+    assert (sim.saves, sim.unsaved_changes) == (0, False)
+    DRIVER.send_commands(conn, render("authorize", **context()), "OLT-C600")
+    assert sim.unsaved_changes
+    (answer,) = DRIVER.send_commands(conn, ["write"], "OLT-C600")
+    assert "[OK]" in answer.output and (sim.saves, sim.unsaved_changes) == (1, False)
+    with pytest.raises(CliCommandError, match="Invalid input"):  # privileged exec only
+        DRIVER.send_commands(conn, ["configure terminal", "write"], "OLT-C600")
+    conn.send_command("end")
+    DRIVER.send_commands(conn, render("suspend", **context()), "OLT-C600")
+    conn.close()
+    assert (sim.saves, sim.unsaved_changes) == (1, True)
+
+
+def test_rebooted_onu_is_offline_until_it_registers_again(running: Lab, sim: ZteC600) -> None:
+    sim.reboot_offline_s = 1.0
+    conn = connect(running, sim)
+    DRIVER.send_commands(conn, render("authorize", **context()), "OLT-C600")
+    DRIVER.send_commands(conn, render("reboot", **context()), "OLT-C600")
+    states = show(conn, DRIVER.cmd_onu_list(1, 1, 1))
+    (state,) = DRIVER.parse_onu_list(states, 1, 1, 1)
+    detail_text = show(conn, DRIVER.cmd_onu_detail(1, 1, 1, 1))
+    detail = DRIVER.parse_onu_detail(detail_text)
+    optical = DRIVER.parse_onu_optical(show(conn, DRIVER.cmd_onu_optical(1, 1, 1, 1)))
+    (onu,) = sim.snapshot()["onus"]
+    assert "OffLine" in states and (state.run_state, detail.run_state, onu["run_state"]) == ("offline",) * 3
+    assert "  ONU Distance:        N/A" in detail_text.splitlines() and detail.last_down_cause == "Reboot"
+    assert optical.rx_dbm is None and onu["rx_dbm"] is None
+    time.sleep(1.1)
+    (state,) = DRIVER.parse_onu_list(show(conn, DRIVER.cmd_onu_list(1, 1, 1)), 1, 1, 1)
+    conn.close()
+    assert state.run_state == "online" and sim.snapshot()["onus"][0]["run_state"] == "online"
+
+
+def test_name_is_one_word_and_detail_info_shows_it(running: Lab, sim: ZteC600) -> None:
+    registered(sim)
+    conn = connect(running, sim)
+    with pytest.raises(CliCommandError) as error:
+        DRIVER.send_commands(conn, [*ONU_IF, "name Jane Doe"], "OLT-C600")
+    conn.send_command("end")
+    DRIVER.send_commands(conn, [*ONU_IF, "name Jane_Doe", "description Jane Doe, Main St 1", "exit",
+                                "interface gpon_olt-1/1/1", "onu 1 disable", "end"], "OLT-C600")
+    detail = show(conn, DRIVER.cmd_onu_detail(1, 1, 1, 1)).splitlines()
+    conn.close()
+    caret, message = error.value.output.splitlines()[-2:]
+    assert message == "%Error 140303: Invalid input detected at '^' marker."
+    assert caret.index("^") == len("name Jane ")  # under the extra word
+    assert "  Name:                Jane_Doe" in detail
+    assert "  Description:         Jane Doe, Main St 1" in detail
+    assert "  Admin state:         disable" in detail
