@@ -5,15 +5,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends openssh-client 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
+COPY ponstack ./ponstack
 COPY core ./core
 COPY crm ./crm
 COPY oms ./oms
-COPY acs ./acs
 COPY api ./api
 COPY inventory ./inventory
 COPY tasks ./tasks
 COPY vendor_cli ./vendor_cli
-COPY lab ./lab
 COPY migrations ./migrations
 RUN pip install .
 RUN useradd --system --home /app ponstack

@@ -12,9 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 
 import crm.api
 from api import health
+from api.health import WorkerHealth
 from core.checks import validate_schema
 from core.db import set_database_url
-from oms.api import jobs, monitoring, olts, onus, provisioning, snmp_settings, templates
+from oms.api import jobs, monitoring, olts, onus, provisioning, reference, snmp_settings, templates
 
 log = logging.getLogger("ponstack.api")
 
@@ -28,6 +29,7 @@ ROUTERS = [
     templates.router,
     snmp_settings.router,
     monitoring.router,
+    reference.router,
 ]
 
 
@@ -35,7 +37,9 @@ class SchemaInvalid(RuntimeError):
     pass
 
 
-def create_app(database_url: str, started_at: float | None = None) -> FastAPI:
+def create_app(database_url: str, started_at: float | None = None, worker: WorkerHealth | None = None) -> FastAPI:
+    """The API; `worker` is the state of a worker sharing this process (`ponstack up`),
+    reported by /health/ready."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         result = await run_in_threadpool(validate_schema, database_url)
@@ -48,6 +52,7 @@ def create_app(database_url: str, started_at: float | None = None) -> FastAPI:
     set_database_url(database_url)
     app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan)
     app.state.database_url = database_url
+    app.state.worker = worker
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)

@@ -33,9 +33,9 @@ from lab.base import Lab
 from lab.demo import plug_demo_onus
 from lab.register import ensure_reference_data, new_sim, register_olt
 from lab.serve import PORTS
-from oms.models import BulkRun, Job, JobKind, JobStatus, Onu
+from oms.models import BulkRun, Job, JobKind, JobStatus, Olt, Onu
 from oms.services import request_bulk
-from tasks.discovery import discover
+from tasks.jobs import run_jobs
 from tasks.nornir_factory import build_nornir
 
 
@@ -117,10 +117,17 @@ def register_lab_process(url: str, lab: LabProcess, transport: str | None = None
 
 
 def discover_all(url: str) -> float:
+    """A discovery job per OLT, run by one Nornir run over every OLT (the job runner's task)."""
     started = time.perf_counter()
+    with session_scope(url) as session:
+        jobs = [Job(kind=JobKind.DISCOVER, status=JobStatus.QUEUED, olt_id=olt_id, requested_by="benchmark")
+                for olt_id in session.execute(select(Olt.id)).scalars()]
+        session.add_all(jobs)
+        session.flush()
+        by_olt = {job.olt_id: [job.id] for job in jobs}
     nr = build_nornir(url, num_workers=50)
     with nr:
-        result = nr.run(task=discover, database_url=url)
+        result = nr.run(task=run_jobs, job_ids=by_olt, database_url=url)
     assert not result.failed, {h: r[0].result for h, r in result.failed_hosts.items()}
     return time.perf_counter() - started
 
@@ -129,7 +136,7 @@ def start_workers(url: str, count: int, concurrency: int) -> list[subprocess.Pop
     """`ponstack worker` processes sharing the queue (the way a deployment scales out)."""
     env = {**os.environ, "DATABASE_URL": url}
     return [
-        subprocess.Popen([sys.executable, "-m", "core.cli", "worker", "--concurrency", str(concurrency)],
+        subprocess.Popen([sys.executable, "-m", "ponstack", "worker", "--concurrency", str(concurrency)],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
     ]

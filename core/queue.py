@@ -2,7 +2,8 @@
 
 Task functions are registered by the packages that own them (`tasks.worker`)
 and deferred by name here, so that core and the domain packages never import
-the code that executes on devices.
+the code that executes on devices. The worker itself (supervision, stalled jobs)
+is started by the composition layer (`ponstack.worker`).
 """
 
 from __future__ import annotations
@@ -41,22 +42,3 @@ def queue_app(url: str) -> procrastinate.App:
 def defer(url: str, task_name: str, lock: str | None = None, **kwargs: Any) -> int:
     """Queue `task_name`; jobs sharing `lock` run one at a time, in order."""
     return int(queue_app(url).configure_task(name=task_name, lock=lock).defer(**kwargs))
-
-
-async def run_worker(url: str, concurrency: int, wait: bool = True, install_signal_handlers: bool = True) -> None:
-    """Run a worker. Device tasks are synchronous and run in the loop's default
-    executor, which by default has only cpu+4 threads: size it to the concurrency
-    so that `concurrency` OLTs really proceed at once."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ponstack-job")
-    )
-    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(url))
-    # Periodic tasks defer their jobs through base_app, so the worker runs on base_app itself.
-    with base_app.replace_connector(connector) as app:
-        async with app.open_async():
-            await app.run_worker_async(
-                concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers
-            )

@@ -54,6 +54,7 @@ REQUIRED_SETTINGS = (
     "monitoring.optical_interval_s",
     "monitoring.history_retention_days",
     "monitoring.low_signal_dbm",
+    "provisioning.save_config",
 )
 SEED_CHECKS: list[tuple[str, str, int]] = [
     (

@@ -26,6 +26,8 @@ class Settings:
     migration_lock_timeout: float = 60.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    worker_heartbeat_s: float = 10.0  # a worker's sign of life in the queue's table
+    worker_stalled_after_s: float = 30.0  # no sign of life that long: its jobs are put back in the queue
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +40,8 @@ class Settings:
             migration_lock_timeout=_env_float("PONSTACK_MIGRATION_LOCK_TIMEOUT", 60.0),
             api_host=os.environ.get("PONSTACK_API_HOST", "127.0.0.1"),
             api_port=int(os.environ.get("PONSTACK_API_PORT", "8000")),
+            worker_heartbeat_s=_env_float("PONSTACK_WORKER_HEARTBEAT_S", 10.0),
+            worker_stalled_after_s=_env_float("PONSTACK_WORKER_STALLED_AFTER_S", 30.0),
         )
 
 

@@ -19,16 +19,11 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.db import Base, session_scope
 from core.models import VendorFamily
-from core.schema import load_all_models
 from crm import filters, schemas, services
 from crm.models import Customer, Invoice, Payment, ServicePlan, Subscription, Ticket
 from crm.services import ChangeContext, CrmError
 
 R = TypeVar("R", bound=BaseModel)
-
-# Subscription.onu names oms.models.Onu: the mappers configure only once every model module is loaded.
-load_all_models()
-
 
 class CrmRoute(APIRoute):
     """Answers CrmError with its status code and message."""

@@ -19,13 +19,13 @@ from crm.models import (
     Payment,
     PaymentMethod,
     ServicePlan,
-    ServicePlanProfile,
     Subscription,
     SubscriptionStatus,
     Ticket,
     TicketPriority,
     TicketStatus,
 )
+from oms.models import PlanOltProfile
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -80,8 +80,8 @@ class ServicePlanFilter(ListQuery):
         if self.is_active is not None:
             found.append(ServicePlan.is_active.is_(self.is_active))
         if self.vendor_family is not None:
-            mapped = select(ServicePlanProfile.plan_id).where(
-                ServicePlanProfile.vendor_family == self.vendor_family
+            mapped = select(PlanOltProfile.plan_id).where(
+                PlanOltProfile.vendor_family == self.vendor_family
             )
             found.append(ServicePlan.id.in_(mapped))
         return found

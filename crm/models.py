@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,18 +16,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
 from core.db import Base, TimestampMixin
-from core.models import VendorFamily
 from core.types import enum_type
-
-if TYPE_CHECKING:
-    from oms.models import Onu
+from oms.models import Onu, PlanOltProfile
 
 
 class CustomerStatus(enum.StrEnum):
@@ -104,30 +99,8 @@ class ServicePlan(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), server_default="USD")
     is_active: Mapped[bool] = mapped_column(server_default="true")
 
-    profiles: Mapped[list[ServicePlanProfile]] = relationship(
-        back_populates="plan", cascade="all, delete-orphan"
-    )
-
-
-class ServicePlanProfile(Base):
-    """How a plan maps to OLT profiles on one vendor family (by profile name;
-    the id on a given OLT comes from that OLT's `olt_profiles` rows)."""
-
-    __tablename__ = "service_plan_profiles"
-    __table_args__ = (UniqueConstraint("plan_id", "vendor_family"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"))
-    vendor_family: Mapped[VendorFamily] = mapped_column(enum_type(VendorFamily, "vendor_family"))
-    line_profile: Mapped[str | None] = mapped_column(String(64))
-    traffic_profile_up: Mapped[str | None] = mapped_column(String(64))
-    traffic_profile_down: Mapped[str | None] = mapped_column(String(64))
-    tcont_profile: Mapped[str | None] = mapped_column(String(64))
-    service_vlan: Mapped[int | None] = mapped_column(Integer)
-    user_vlan: Mapped[int | None] = mapped_column(Integer)
-    gemport: Mapped[int | None] = mapped_column(Integer)
-
-    plan: Mapped[ServicePlan] = relationship(back_populates="profiles")
+    # The plan's OLT mapping per vendor family belongs to the OMS (oms.models.PlanOltProfile).
+    profiles: Mapped[list[PlanOltProfile]] = relationship(cascade="all, delete-orphan")
 
 
 class Subscription(TimestampMixin, Base):
@@ -146,7 +119,7 @@ class Subscription(TimestampMixin, Base):
 
     customer: Mapped[Customer] = relationship(back_populates="subscriptions")
     plan: Mapped[ServicePlan] = relationship()
-    onu: Mapped[Onu | None] = relationship(back_populates="subscription", uselist=False)
+    onu: Mapped[Onu | None] = relationship(uselist=False)
 
 
 class Invoice(TimestampMixin, Base):
@@ -232,8 +205,3 @@ class TicketComment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
-
-
-# Subscription.onu refers to oms.models.Onu: import it so the mappers configure
-# whichever package is imported first (oms.models imports nothing from crm at run time).
-import oms.models  # noqa: E402,F401

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from core.audit import audit
@@ -28,12 +28,14 @@ from crm.models import (
     InvoiceStatus,
     Payment,
     ServicePlan,
-    ServicePlanProfile,
     Subscription,
     SubscriptionStatus,
     Ticket,
     TicketComment,
 )
+from oms import in_use
+from oms.errors import Conflict as OmsConflict
+from oms.models import PlanOltProfile
 
 M = TypeVar("M", bound=Base)
 R = TypeVar("R", bound=BaseModel)
@@ -241,14 +243,16 @@ def delete_customer(session: Session, customer_id: int, ctx: ChangeContext) -> N
 # --- service plans -------------------------------------------------------------
 
 
-def _profile_row(profile: schemas.ServicePlanProfileIn) -> ServicePlanProfile:
-    return ServicePlanProfile(**profile.model_dump())
+def _profile_row(profile: schemas.ServicePlanProfileIn) -> PlanOltProfile:
+    return PlanOltProfile(**profile.model_dump())
 
 
 def _sync_profiles(plan: ServicePlan, wanted: Sequence[schemas.ServicePlanProfileIn]) -> None:
     """Update rows in place (the (plan, vendor family) pair is unique, and the
     flush would insert a replacement before deleting the old row)."""
     existing = {p.vendor_family: p for p in plan.profiles}
+    for family in set(existing) - {p.vendor_family for p in wanted}:
+        _refuse_in_use(in_use.check_plan_family_unused, object_session(plan), plan.id, plan.name, family.value)
     wanted_by_family = {p.vendor_family: p for p in wanted}
     for family, row in existing.items():
         if family not in wanted_by_family:
@@ -296,12 +300,23 @@ def delete_plan_profile(session: Session, plan_id: int, family: str, ctx: Change
     if row is None:
         raise NotFound(f"service plan {plan_id} has no profile for vendor family {family}")
     before = snapshot(plan)
+    _refuse_in_use(in_use.check_plan_family_unused, session, plan.id, plan.name, str(family))
     plan.profiles.remove(row)
     return _finish_update(session, ctx, plan, before)
 
 
 def delete_plan(session: Session, plan_id: int, ctx: ChangeContext) -> None:
-    _delete(session, ctx, get_or_404(session, ServicePlan, plan_id))
+    plan = get_or_404(session, ServicePlan, plan_id)
+    _refuse_in_use(in_use.check_plan_unused, session, plan.id, plan.name)
+    _delete(session, ctx, plan)
+
+
+def _refuse_in_use(check: Any, *args: Any) -> None:
+    """The OMS says whether ONUs depend on it (oms.in_use); its refusal becomes a CRM conflict."""
+    try:
+        check(*args)
+    except OmsConflict as exc:
+        raise Conflict(str(exc)) from exc
 
 
 # --- subscriptions -------------------------------------------------------------

@@ -65,7 +65,7 @@ class PonstackInventory:
         stmt = (
             select(
                 Olt.id, Olt.name, Olt.family, Olt.model, Olt.mgmt_host, Olt.cli_transport, Olt.cli_port,
-                Olt.username, Olt.password, Olt.connection_options,
+                Olt.username, Olt.password, Olt.connection_options, Olt.is_active,
                 Vendor.slug.label("vendor"), Zone.name.label("zone"), Site.name.label("site"),
             )
             .join(Vendor, Vendor.id == Olt.vendor_id)
@@ -117,6 +117,7 @@ def _host_from_row(row: Row[Any]) -> Host:
             "zone": row.zone,
             "site": row.site,
             "transport": transport,
+            "active": row.is_active,
         },
         connection_options={
             CONNECTION_PLUGIN: ConnectionOptions(platform=options["platform"], port=row.cli_port, extras=extras)

@@ -7,7 +7,6 @@ they never contact a device.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.models import VendorFamily
-from oms.errors import Conflict, NotFound
-from oms.models import CliAction, CliTemplate, CliTemplateVersion, Onu
-from vendor_cli.registry import get_driver
-from vendor_cli.render import TemplateError, merge_context, render_cli, sample_context, validate_template
-
-PROVISIONING_CONTEXT_MODULE = "oms.provisioning_context"
+from oms.actions import COMPENSATION_OF, Templates, compensation_label, plan_action
+from oms.errors import Conflict, NotFound, ProvisioningDataMissing
+from oms.models import CliAction, CliTemplate, CliTemplateVersion, JobKind, Onu
+from oms.redaction import Redactor
+from vendor_cli.render import sample_context, validate_template
 
 
 class TemplateNotFound(NotFound):
@@ -33,7 +31,7 @@ class OnuNotFound(NotFound):
 
 
 class PreviewUnavailable(Conflict):
-    """The ONU context builder is not installed, or the ONU does not fit this template."""
+    """The ONU does not fit this template (another family, or not on any OLT yet)."""
 
 
 def list_templates(session: Session, family: VendorFamily | str | None = None) -> list[CliTemplate]:
@@ -109,26 +107,41 @@ def preview(
 ) -> dict[str, Any]:
     """Render the stored template (and its compensation) without contacting any device.
 
-    The context is the sample context, or the one the OMS would build for ONU
-    `onu_id`; `context_overrides` is applied on top of either."""
+    For ONU `onu_id` this is the plan the job would build (oms.actions.plan_action, the
+    one the job and the dry run use), secrets redacted; without one, the sample context.
+    `context_overrides` is applied on top of either."""
     family, action = VendorFamily(family), CliAction(action)
-    template = get_template(session, family, action)
-    if onu_id is None:
-        context = sample_context(family.value, context_overrides)
-    else:
-        context = merge_context(_onu_context(session, family, action, onu_id), context_overrides)
-    undo_action = get_driver(family).compensation.get(action.value)
-    undo_commands: list[str] = []
-    if undo_action:
-        undo = get_template(session, family, undo_action)
-        try:
-            undo_commands = render_cli(None, undo.body, context)
-        except TemplateError as exc:
-            raise exc.for_template(f"compensation {family.value}/{undo_action}") from exc
+    get_template(session, family, action)
+    if onu_id is not None:
+        return _onu_preview(session, family, action, onu_id, context_overrides)
+    context = sample_context(family.value, context_overrides)
+    templates = Templates(session)
+    undo: list[str] = []
+    for undo_action in COMPENSATION_OF.get(action, ()):
+        undo += templates.render(family.value, undo_action, context)
     return {
-        "commands": render_cli(None, template.body, context),
-        "compensation": undo_commands,
-        "compensation_action": undo_action,
+        "commands": templates.render(family.value, action, context),
+        "compensation": undo,
+        "compensation_action": compensation_label(action),
+    }
+
+
+def _onu_preview(session: Session, family: VendorFamily, action: CliAction, onu_id: int,
+                 overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    onu = session.get(Onu, onu_id)
+    if onu is None:
+        raise OnuNotFound(f"ONU {onu_id} does not exist")
+    if onu.pon_port is None:
+        raise ProvisioningDataMissing(f"ONU {onu.serial} has no PON port yet (not discovered): "
+                                      "preview with the sample context")
+    if onu.pon_port.olt.family is not family:
+        raise PreviewUnavailable(f"ONU {onu_id} is on a {onu.pon_port.olt.family.value} OLT, not {family.value}")
+    plan = plan_action(session, onu, JobKind(action.value), overrides=overrides)
+    redact = Redactor(plan.secrets)
+    return {
+        "commands": redact.lines(plan.commands),
+        "compensation": redact.lines(plan.compensation),
+        "compensation_action": compensation_label(action) if plan.compensation else None,
     }
 
 
@@ -150,29 +163,3 @@ def _store_version(
     session.flush()
     session.refresh(template)  # updated_at is set by the database
     return template
-
-
-def _onu_context(session: Session, family: VendorFamily, action: CliAction, onu_id: int) -> dict[str, Any]:
-    onu = session.get(Onu, onu_id)
-    if onu is None:
-        raise OnuNotFound(f"ONU {onu_id} does not exist")
-    try:
-        builder = importlib.import_module(PROVISIONING_CONTEXT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != PROVISIONING_CONTEXT_MODULE:
-            raise
-        raise PreviewUnavailable(
-            f"cannot preview for ONU {onu_id}: {PROVISIONING_CONTEXT_MODULE} is not installed; "
-            "preview with the sample context instead"
-        ) from exc
-    context = dict(builder.build_context(session, onu, action))
-    onu_family = _context_family(context)
-    if onu_family is not None and onu_family != family.value:
-        raise PreviewUnavailable(f"ONU {onu_id} is on a {onu_family} OLT, not {family.value}")
-    return context
-
-
-def _context_family(context: Mapping[str, Any]) -> str | None:
-    olt = context.get("olt")
-    family = olt.get("family") if isinstance(olt, Mapping) else getattr(olt, "family", None)
-    return str(family) if family is not None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from oms.jobs import now
@@ -43,7 +43,8 @@ def apply_autofind(session: Session, olt_id: int, found: list[AutofindOnu]) -> D
             report.conflicts.append(f"{item.serial} is authorized on OLT {onu.olt_id} but unconfigured on {olt.name}")
             continue
         _update_seen(onu, item, olt_id, port, seen_at, types)
-        if onu.lifecycle_state is OnuLifecycle.PREPROVISIONED:
+        if onu.lifecycle_state is OnuLifecycle.PREPROVISIONED and not onu.failure_reason:
+            # (a failed automatic authorization waits for an operator's retry, not the next discovery)
             session.flush()
             report.ready_to_authorize.append(onu.id)
     report.disappeared = _mark_disappeared(session, olt_id, {f.serial for f in found}, seen_at)
@@ -87,7 +88,7 @@ def _mark_disappeared(session: Session, olt_id: int, present: set[str], seen_at:
     gone = session.execute(
         update(Onu)
         .where(Onu.olt_id == olt_id, Onu.lifecycle_state == OnuLifecycle.DISCOVERED,
-               Onu.missing_since.is_(None), Onu.serial.not_in(present) if present else True)
+               Onu.missing_since.is_(None), Onu.serial.not_in(present) if present else true())
         .values(missing_since=seen_at)
         .returning(Onu.serial)
     ).scalars()

@@ -1,6 +1,7 @@
 """Job records: each device action's steps (commands, verbatim answers, timings)
 are written as they happen, in their own short transactions, so progress is
-visible while a job runs and survives a crashed worker."""
+visible while a job runs and survives a crashed worker. Everything written for a
+job goes through its JobLog, which redacts the job's secrets first."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Update, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from core.db import get_engine, session_scope
 from oms.models import BulkRun, Job, JobKind, JobStatus, JobStep, StepStatus
+from oms.redaction import Redactor
 
 FINAL_STATES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.COMPENSATED, JobStatus.NEEDS_RECONCILE,
                 JobStatus.CANCELLED}
@@ -34,11 +37,13 @@ class StepRecord:
 
 
 class JobLog:
-    """Appends steps to one job."""
+    """Appends steps to one job and closes it; secrets added with `redact` never reach
+    the database in clear text (steps, result, error)."""
 
     def __init__(self, url: str, job_id: int, first_attempt: bool = False) -> None:
         self.url = url
         self.job_id = job_id
+        self.redactor = Redactor()
         self._seq = 0
         if not first_attempt:  # a retried job keeps the steps of its earlier attempts
             with session_scope(url) as session:
@@ -62,39 +67,68 @@ class JobLog:
     def note(self, name: str, output: str = "", status: StepStatus = StepStatus.OK, error: str | None = None) -> None:
         self._store(StepRecord(name, [], output, status, error), now(), 0.0)
 
+    def redact(self, secrets: Any) -> None:
+        self.redactor.add(secrets)
+
+    def finish(self, status: JobStatus, error: str | None = None, **result: Any) -> None:
+        with get_engine(self.url).begin() as conn:
+            conn.execute(self.finish_statement(status, error, **result))
+
+    def finish_statement(self, status: JobStatus, error: str | None = None, **result: Any) -> Update:
+        """The UPDATE that closes the job; run it inside the transaction that commits the
+        job's database change, so that both land together."""
+        return finish_statement(self.job_id, status, self.redactor.value(error), **self.redactor.value(result))
+
+    def record(self, **result: Any) -> None:
+        """Merge keys into the job's result now (e.g. the ONU id chosen, before the push)."""
+        with get_engine(self.url).begin() as conn:
+            conn.execute(
+                update(Job).where(Job.id == self.job_id).values(
+                    result=Job.result.op("||")(self.redactor.value(result))
+                )
+            )
+
     def _store(self, record: StepRecord, started_at: datetime, duration_ms: float) -> None:
         self._seq += 1
+        redact = self.redactor
         with get_engine(self.url).begin() as conn:  # Core: a step is one short statement on the hot path
             conn.execute(
                 insert(JobStep).values(
                     job_id=self.job_id, seq=self._seq, name=record.name, status=record.status,
-                    commands=record.commands, output=record.output, error=record.error,
+                    commands=redact.lines(record.commands), output=redact.text(record.output),
+                    error=redact.text(record.error) if record.error else None,
                     started_at=started_at, duration_ms=round(duration_ms, 3),
                 )
             )
 
 
-def mark_running(url: str, job_id: int) -> tuple[JobKind, int] | None:
-    """Claim a queued job: its kind and attempt number, or None when it is no longer
-    queued (cancelled or done)."""
+@dataclass(frozen=True)
+class Claim:
+    kind: JobKind
+    attempt: int
+    abandoned: bool  # it was `running` already: the worker that ran it died (we hold the OLT's lock)
+
+
+def claim(url: str, job_id: int) -> Claim | None:
+    """Claim a job to run: a queued one, or one left running by a worker that died (the
+    caller holds the OLT's lock, so nothing else can be running it). None when it is final."""
     with get_engine(url).begin() as conn:
+        row = conn.execute(
+            select(Job.status).where(Job.id == job_id).with_for_update()
+        ).first()
+        if row is None or row.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return None
         claimed = conn.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .where(Job.id == job_id)
             .values(status=JobStatus.RUNNING, started_at=now(), attempts=Job.attempts + 1)
             .returning(Job.kind, Job.attempts)
-        ).first()
-    return (claimed.kind, claimed.attempts) if claimed else None
-
-
-def finish(url: str, job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> None:
-    with get_engine(url).begin() as conn:
-        conn.execute(finish_statement(job_id, status, error, **result))
+        ).one()
+    return Claim(claimed.kind, claimed.attempts, abandoned=row.status is JobStatus.RUNNING)
 
 
 def finish_statement(job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> Update:
-    """The UPDATE that closes a job; run it inside the transaction that commits the
-    job's database change, so that both land together."""
+    """The UPDATE that closes a job (see JobLog.finish_statement, which redacts first)."""
     return (
         update(Job)
         .where(Job.id == job_id)
@@ -105,13 +139,21 @@ def finish_statement(job_id: int, status: JobStatus, error: str | None = None, *
 def close_finished_bulk_runs(url: str, job_ids: list[int]) -> None:
     """Mark the bulk runs of these jobs finished once every job in them is final."""
     with session_scope(url) as session:
-        run_ids = set(
-            session.execute(select(Job.bulk_run_id).where(Job.id.in_(job_ids), Job.bulk_run_id.is_not(None)))
-            .scalars()
-        )
-        for run_id in run_ids:
-            statuses = set(session.execute(select(Job.status).where(Job.bulk_run_id == run_id)).scalars())
-            if statuses and statuses <= FINAL_STATES:
-                run = session.get_one(BulkRun, run_id)
-                run.status = JobStatus.SUCCEEDED if statuses == {JobStatus.SUCCEEDED} else JobStatus.FAILED
-                run.finished_at = now()
+        run_ids = session.execute(
+            select(Job.bulk_run_id).where(Job.id.in_(job_ids), Job.bulk_run_id.is_not(None)).distinct()
+        ).scalars()
+        for run_id in sorted(r for r in run_ids if r is not None):
+            close_if_done(session, run_id)
+
+
+def close_if_done(session: Session, run_id: int) -> None:
+    """Close a bulk run whose jobs are all final (a run with no job at all is done at once).
+    The run's row is locked first: runs split over several OLTs finish in several workers,
+    and the last one to finish must see every other's outcome."""
+    run = session.execute(select(BulkRun).where(BulkRun.id == run_id).with_for_update()).scalar_one()
+    if run.finished_at is not None:
+        return
+    statuses = set(session.execute(select(Job.status).where(Job.bulk_run_id == run_id)).scalars())
+    if statuses <= FINAL_STATES:
+        run.status = JobStatus.SUCCEEDED if statuses <= {JobStatus.SUCCEEDED} else JobStatus.FAILED
+        run.finished_at = now()

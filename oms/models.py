@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,9 +27,7 @@ from core.crypto import EncryptedText
 from core.db import Base, TimestampMixin
 from core.models import Vendor, VendorFamily
 from core.types import enum_type
-
-if TYPE_CHECKING:
-    from crm.models import Subscription
+from vendor_cli.base import OnuStatus  # the state vocabulary every driver reports
 
 
 class CliTransport(enum.StrEnum):
@@ -61,15 +59,6 @@ class OnuLifecycle(enum.StrEnum):
 class AdminState(enum.StrEnum):
     ENABLED = "enabled"
     DISABLED = "disabled"
-
-
-class OnuStatus(enum.StrEnum):
-    ONLINE = "online"
-    OFFLINE = "offline"
-    LOS = "los"
-    DYING_GASP = "dying_gasp"
-    POWER_OFF = "power_off"
-    UNKNOWN = "unknown"
 
 
 class OltProfileKind(enum.StrEnum):
@@ -383,6 +372,27 @@ class OnuTypeOltMapping(Base):
     onu_type: Mapped[OnuType] = relationship(back_populates="olt_mappings")
 
 
+class PlanOltProfile(Base):
+    """What a service plan selects on one vendor family's OLTs: profile names (the id on a
+    given OLT comes from that OLT's `olt_profiles` rows), VLANs and the GEM port. OMCI
+    follows from these and the ONU type, never from per-ONU settings. Keyed by the CRM's
+    plan id: the plan is the CRM's, how it maps onto OLTs is the OMS's."""
+
+    __tablename__ = "plan_olt_profiles"
+    __table_args__ = (UniqueConstraint("plan_id", "vendor_family"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"))
+    vendor_family: Mapped[VendorFamily] = mapped_column(enum_type(VendorFamily, "vendor_family"))
+    line_profile: Mapped[str | None] = mapped_column(String(64))
+    traffic_profile_up: Mapped[str | None] = mapped_column(String(64))
+    traffic_profile_down: Mapped[str | None] = mapped_column(String(64))
+    tcont_profile: Mapped[str | None] = mapped_column(String(64))
+    service_vlan: Mapped[int | None] = mapped_column(Integer)
+    user_vlan: Mapped[int | None] = mapped_column(Integer)
+    gemport: Mapped[int | None] = mapped_column(Integer)
+
+
 class OltProfile(Base):
     """A profile as it exists on one OLT (line/service/DBA/traffic/T-CONT...)."""
 
@@ -454,7 +464,8 @@ class Onu(TimestampMixin, Base):
     olt: Mapped[Olt | None] = relationship()
     pon_port: Mapped[PonPort | None] = relationship(back_populates="onus")
     onu_type: Mapped[OnuType | None] = relationship()
-    subscription: Mapped[Subscription | None] = relationship(back_populates="onu")
+    # No relationship to the CRM's subscription: the OMS reads what provisioning needs from it
+    # through oms.service (the CRM drives the OMS, never the other way round).
 
 
 class OnuSample(Base):

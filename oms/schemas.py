@@ -159,6 +159,7 @@ class ConnectionTestOut(BaseModel):
     error: str | None
     version: dict[str, Any] | None
     elapsed_s: float
+    job_id: int | None = None  # the job that ran the test (its steps hold the device's answers)
 
 
 # --- ONUs -------------------------------------------------------------------------------------

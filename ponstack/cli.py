@@ -1,13 +1,14 @@
-"""`ponstack` command line: migrate, check, up, worker, lab, parse, genkey.
+"""`ponstack` command line: migrate, check, up, worker, lab, onu, parse, genkey.
 
-Sub-commands that need a domain package import it when they run, so that core
-keeps no import-time dependency on the packages built on top of it.
+The composition layer: it may import every package. Sub-commands import what they
+need when they run, so that `ponstack migrate` stays quick.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -111,38 +112,44 @@ def cmd_up(args: argparse.Namespace) -> None:
     started = time.monotonic()
     settings = get_settings()
     _require_secret_key()
+    _exit_cleanly_on_sigterm()
     url = resolve_database_url(settings)
     run_migrate(url, settings)
     import uvicorn
 
     from api.app import create_app
+    from ponstack.worker import BackgroundWorker
 
     lab = _start_lab(url, args) if args.lab else None
-    if not args.no_worker:
-        _start_worker_thread(url, args.concurrency)
-    app = create_app(url, started_at=started)
+    worker = None if args.no_worker else BackgroundWorker(url, args.concurrency).start()
+    app = create_app(url, started_at=started, worker=worker.state if worker else None)
     try:
         uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port, log_level="info")
     finally:
+        if worker is not None:
+            worker.stop()
         if lab is not None:
             lab.close()
 
 
-def _start_worker_thread(url: str, concurrency: int) -> None:
-    """The worker shares the process with the API (`ponstack worker` runs it alone)."""
-    import asyncio
-    import threading
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM ends the process through SystemExit, so that `finally` blocks and atexit
+    handlers run: the lab's SNMP agent and temporary folders, the worker and the
+    embedded database are stopped, not orphaned. (uvicorn re-raises the signal it
+    caught after its own shutdown; it then lands here.)"""
 
-    from core.queue import run_worker
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
 
-    def run() -> None:
-        asyncio.run(run_worker(url, concurrency, install_signal_handlers=False))
-
-    threading.Thread(target=run, name="ponstack-worker", daemon=True).start()
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def _start_lab(url: str, args: argparse.Namespace) -> Any:
-    from lab.demo import DemoLab
+    try:
+        from lab.demo import DemoLab
+    except ImportError as exc:  # the simulators are an optional extra
+        raise CommandError(f"the demo lab needs the simulators ({exc.name} is missing): "
+                           "pip install 'ponstack[lab]' (make run/make test install it)", EXIT_CONFIG) from exc
 
     demo = DemoLab.start(url, args.lab_olts, args.lab_onus, args.lab_latency)
     for olt in demo.olts:
@@ -156,16 +163,15 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _require_secret_key()
     url = resolve_database_url(settings)
     run_check(url, settings)  # never execute device work against a schema we do not know
-    import asyncio
+    from ponstack.worker import run_in_foreground
 
-    from core.queue import run_worker
-
-    asyncio.run(run_worker(url, args.concurrency))
+    run_in_foreground(url, args.concurrency)
 
 
 def cmd_lab(args: argparse.Namespace) -> None:
     settings = get_settings()
     _require_secret_key()
+    _exit_cleanly_on_sigterm()
     url = resolve_database_url(settings)
     run_migrate(url, settings)
     lab = _start_lab(url, args)
@@ -183,7 +189,7 @@ def cmd_onu(args: argparse.Namespace) -> None:
     import json
 
     from core.db import session_scope
-    from oms.dry_run import plan_action
+    from oms.dry_run import dry_run
     from oms.errors import OmsError
     from oms.models import JobKind
     from oms.services import onu_id_by_serial, request_and_enqueue
@@ -196,7 +202,7 @@ def cmd_onu(args: argparse.Namespace) -> None:
         with session_scope(url) as session:
             onu_id = onu_id_by_serial(session, args.serial)
             if args.dry_run:
-                print(json.dumps(plan_action(session, onu_id, kind), indent=2, default=str))
+                print(json.dumps(dry_run(session, onu_id, kind), indent=2, default=str))
                 session.rollback()
                 return
         job_id = request_and_enqueue(url, onu_id, kind, args.user)
@@ -276,8 +282,17 @@ def _lab_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lab-latency", type=float, default=0.05, help="seconds before each simulated answer")
 
 
+def _configure_logging() -> None:
+    """Log lines on stderr, at PONSTACK_LOG_LEVEL (INFO by default)."""
+    import logging
+
+    level = os.environ.get("PONSTACK_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging()
     func: Callable[[argparse.Namespace], None] = args.func
     try:
         func(args)

@@ -8,6 +8,7 @@ for the test and dropped after it, so nothing depends on an earlier run.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -27,15 +28,44 @@ from core.db import dispose_engine, libpq_url  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+TEST_SERVER_ENV = "PONSTACK_TEST_PG_URL"
+
+
+def embedded_test_server_dir() -> Path:
+    """Private to this checkout (two checkouts on one machine never share a server) and
+    short (the server's Unix socket lives in it, and socket paths are length-limited)."""
+    digest = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / f"ponstack-test-pg-{digest}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling pytest process starts the embedded server before any xdist worker
+    exists, so workers never race to create it; they inherit its URL. It is stopped when
+    the run ends (pytest_unconfigure), whatever happened."""
+    if os.environ.get("DATABASE_URL") or hasattr(config, "workerinput") or os.environ.get(TEST_SERVER_ENV):
+        return
+    import pgserver
+
+    server = pgserver.get_server(embedded_test_server_dir(), cleanup_mode="stop")
+    config.stash[_SERVER_KEY] = server
+    os.environ[TEST_SERVER_ENV] = server.get_uri()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER_KEY, None)
+    if server is not None:
+        os.environ.pop(TEST_SERVER_ENV, None)
+        server.cleanup()
+
+
+_SERVER_KEY = pytest.StashKey[object]()
+
+
 def _server_admin_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return _with_database(libpq_url(url), "postgres")
-    import pgserver
-
-    # A short fixed path: the server's Unix socket lives in it (path length limit).
-    server = pgserver.get_server(Path(tempfile.gettempdir()) / "ponstack-test-pg", cleanup_mode="stop")
-    return server.get_uri()
+    return os.environ[TEST_SERVER_ENV]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -114,7 +144,7 @@ def run_ponstack(
     """Run the real `ponstack` console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "ponstack", *args],
         cwd=REPO_ROOT,
         env=full_env,
         capture_output=True,

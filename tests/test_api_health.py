@@ -74,14 +74,34 @@ def test_up_on_embedded_default_serves_ready(tmp_path: Path) -> None:
     env.update({"PONSTACK_DATA_DIR": str(data_dir), "PONSTACK_SECRET_KEY": ""})
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "up", "--port", str(port)],
+        [sys.executable, "-m", "ponstack", "up", "--port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         body = _wait_ready(port, proc, timeout=90)
         assert body["schema"]["ok"] is True
+        assert body["worker"] == {"ok": True, "problems": []}, "the in-process worker runs and is connected"
         assert (data_dir / "secret.key").exists(), "the embedded default keeps a generated key"
+        assert _postgres_serving(data_dir, expected=True), "the embedded server runs from the data directory"
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM, as a service manager stops it
         proc.wait(timeout=30)
+    try:
+        assert not _postgres_serving(data_dir, expected=False), "SIGTERM stops the embedded PostgreSQL (no orphan)"
+    finally:
         subprocess.run(["rm", "-rf", str(data_dir)], check=False)
+
+
+def _postgres_serving(data_dir: Path, expected: bool) -> bool:
+    """Whether a postgres process serves `data_dir`, waiting a little for it to become `expected`."""
+    import psutil
+
+    deadline = time.monotonic() + 10
+    while True:
+        running = any(
+            str(data_dir) in " ".join(p.info["cmdline"] or [])
+            for p in psutil.process_iter(attrs=["name", "cmdline"]) if p.info["name"] == "postgres"
+        )
+        if running is expected or time.monotonic() > deadline:
+            return running
+        time.sleep(0.2)

@@ -65,7 +65,7 @@ def test_three_concurrent_migrates_leave_one_correct_schema(empty_db_url: str) -
     env = {"DATABASE_URL": empty_db_url}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "migrate"],
+            [sys.executable, "-m", "ponstack", "migrate"],
             cwd=REPO_ROOT,
             env={**__import__("os").environ, **env},
             stdout=subprocess.PIPE,

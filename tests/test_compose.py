@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from core.cli import build_parser
+from ponstack.cli import build_parser
 from tests.fixtures import REPO_ROOT
 
 
@@ -54,3 +54,17 @@ def test_compose_commands_exist_in_the_cli() -> None:
         command = services[name]["command"]
         assert command[0] == "ponstack"
         parser.parse_args(command[1:])  # exits (SystemExit) on an unknown command or option
+
+
+def test_long_running_services_restart_and_one_worker_service_runs_jobs() -> None:
+    services = _compose()["services"]
+    for name in ("api", "worker"):
+        assert services[name]["restart"] == "unless-stopped"
+    assert "--no-worker" in services["api"]["command"], "device jobs run in the worker service"
+
+
+def test_the_image_holds_every_package_the_service_imports() -> None:
+    copied = {line.split()[1] for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ") and "./" in line}
+    for package in ("ponstack", "core", "crm", "oms", "api", "inventory", "tasks", "vendor_cli", "migrations"):
+        assert package in copied, package

@@ -4,7 +4,6 @@ storing what the agent answers."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,21 +16,21 @@ from sqlalchemy import select, update
 
 from core.db import libpq_url, session_scope, set_database_url
 from core.models import VendorFamily
-from core.queue import run_worker
 from lab.base import Lab, SimulatedOlt
 from lab.demo import DemoLab
 from lab.register import ensure_reference_data, new_sim, register_olt
 from lab.snmp_lab import SnmpLab, ensure_oid_maps, register_snmp
-from oms.models import JobKind, Olt, OltSnmpSettings, Onu, OnuLifecycle, OnuSample, OnuType, SnmpOidMap
+from oms.models import JobKind, JobStatus, Olt, OltSnmpSettings, Onu, OnuLifecycle, OnuSample, OnuType, SnmpOidMap
 from oms.monitoring import scheduling
 from oms.monitoring.collector import SnmpTarget, test_snmp
 from oms.monitoring.settings import target_for_olt
 from oms.services import request_onu_action
-from tasks.discovery import discover
+from ponstack.worker import run_until_empty
 from tasks.monitoring_jobs import prune_history, snmp_poll_olt
 from tasks.nornir_factory import build_nornir
 from tasks.snmp import shared_loop, snmp_poll
 from tasks.worker import run_olt_jobs
+from tests.lab_fixtures import run_olt_job
 
 SERIALS = {
     VendorFamily.HUAWEI_SMARTAX: ["HWTC11E70E9A", "HWTC11E70E9B"],
@@ -81,9 +80,7 @@ def authorize(olt: MonitoredOlt, serials: list[str]) -> dict[str, int]:
     """Plug, discover and authorize through the CLI path; returns {serial: onu id}."""
     for serial in serials:
         olt.sim.plug_onu(*olt.sim.ports[0], serial)  # type: ignore[attr-defined]
-    nr = build_nornir(olt.url, olt_ids=[olt.olt_id])
-    with nr:
-        assert not nr.run(task=discover, database_url=olt.url).failed
+    assert run_olt_job(olt.url, olt.olt_id, JobKind.DISCOVER).status is JobStatus.SUCCEEDED
     job_ids, onu_ids = [], {}
     with session_scope(olt.url) as session:
         f660 = session.execute(select(OnuType.id).where(OnuType.model == "F660")).scalar_one()
@@ -310,7 +307,7 @@ def test_the_worker_runs_the_polls_the_scheduler_queued(lab: Lab, snmp_lab: Snmp
 
     queued = scheduling.schedule_due_polls(queue)
     for _ in queued:  # the lock snmp:<olt> lets one poll of the OLT run at a time
-        asyncio.run(run_worker(queue, concurrency=2, wait=False, install_signal_handlers=False))
+        run_until_empty(queue, concurrency=2)
 
     assert sorted(poll.poll_class.value for poll, job_id in queued if job_id) == ["optical", "status"]
     assert scheduling.schedule_due_polls(queue) == [], "both polls are stamped done"

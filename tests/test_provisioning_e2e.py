@@ -3,16 +3,14 @@ of each vendor family, with the database and the simulated OLT in agreement."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from sqlalchemy import select
 
 from core.db import session_scope
 from core.models import VendorFamily
-from core.queue import run_worker
 from oms.models import Job, JobKind, JobStatus, Onu, OnuLifecycle, OnuType, PonPort
-from tasks.worker import discover_olt
+from ponstack.worker import run_until_empty
 from tests.fixtures import run_ponstack
 from tests.lab_fixtures import LabOlt, discover_now, first_port, onu_row, request, run_jobs
 
@@ -92,9 +90,9 @@ def test_preprovisioned_onu_is_authorized_when_discovery_finds_it(lab_olt: LabOl
                         olt_id=lab_olt.olt_id, pon_port_id=port.id, desired={"plan_id": lab_olt.plan_id}))
     lab_olt.sim.plug_onu(*first_port(lab_olt.sim), serial)  # type: ignore[attr-defined]
 
-    report = discover_olt(olt_id=lab_olt.olt_id)
-    assert report["ready_to_authorize"], report
-    asyncio.run(run_worker(lab_olt.url, concurrency=1, wait=False, install_signal_handlers=False))
+    report = discover_now(lab_olt)
+    assert report["ready_to_authorize"] and report["authorization_jobs"], report
+    run_until_empty(lab_olt.url, concurrency=1)
 
     assert onu_row(lab_olt.url, serial).lifecycle_state is OnuLifecycle.ACTIVE
     assert serial in {o["serial"] for o in lab_olt.sim.configured_onus()}  # type: ignore[attr-defined]

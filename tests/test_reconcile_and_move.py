@@ -1,5 +1,5 @@
-"""Reconcile (report and repair the database against the OLT's real list) and
-moving an ONU to another port, over real SSH for each vendor family."""
+"""Reconcile: report, then repair the database against the OLT's real list, over
+real SSH for each vendor family."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from nornir.core.task import Result, Task
 from sqlalchemy import select
 
 from core.db import session_scope
-from oms.models import CliTemplate, Job, JobKind, JobStatus, Onu, OnuLifecycle
+from oms.models import CliTemplate, JobKind, Onu, OnuLifecycle
 from oms.provisioning_context import build_context
-from tasks.device import NornirDeviceSession
 from tasks.nornir_factory import build_nornir
-from tasks.worker import run_olt_jobs
-from tests.lab_fixtures import LabOlt, discover_now, first_port, onu_row, request, run_jobs
+from tests.lab_fixtures import LabOlt, discover_now, first_port, onu_row, reconcile_report, request, run_jobs
 from vendor_cli.render import render_cli
+from vendor_cli.session import NornirDeviceSession
 
 SECOND = {"huawei_smartax": "HWTC00C0FFEE", "zte_c3xx": "ZTEGC00C0FEE", "zte_c6xx": "ZTEGD00C0FEE"}
 
@@ -46,14 +45,7 @@ def remove_by_hand(lab_olt: LabOlt, serial: str) -> None:
 
 
 def reconcile(lab_olt: LabOlt, repair: bool) -> dict:
-    with session_scope(lab_olt.url) as session:
-        job = Job(kind=JobKind.RECONCILE, status=JobStatus.QUEUED, olt_id=lab_olt.olt_id, params={"repair": repair})
-        session.add(job)
-    run_olt_jobs(olt_id=lab_olt.olt_id, job_ids=[job.id])
-    with session_scope(lab_olt.url) as session:
-        done = session.get_one(Job, job.id)
-        assert done.status is JobStatus.SUCCEEDED, done.error
-        return dict(done.result["report"])
+    return reconcile_report(lab_olt.url, lab_olt.olt_id, repair)
 
 
 def test_reconcile_reports_then_repairs(lab_olt: LabOlt) -> None:
@@ -62,9 +54,6 @@ def test_reconcile_reports_then_repairs(lab_olt: LabOlt) -> None:
     authorized(lab_olt, a, b)
     a_index = onu_row(lab_olt.url, a).onu_index
     remove_by_hand(lab_olt, b)
-    with session_scope(lab_olt.url) as session:  # a worker that died mid-job left this behind
-        dead = Job(kind=JobKind.REBOOT, status=JobStatus.RUNNING, olt_id=lab_olt.olt_id)
-        session.add(dead)
     with session_scope(lab_olt.url) as session:
         session.delete(session.execute(select(Onu).where(Onu.serial == a)).scalar_one())
 
@@ -75,26 +64,9 @@ def test_reconcile_reports_then_repairs(lab_olt: LabOlt) -> None:
 
     repaired = reconcile(lab_olt, repair=True)
     assert repaired["repaired"] is True
-    assert dead.id in report["abandoned_jobs"]
     imported = onu_row(lab_olt.url, a)
     assert imported.lifecycle_state is OnuLifecycle.ACTIVE and imported.onu_index == a_index
     missing = onu_row(lab_olt.url, b)
     assert missing.lifecycle_state is OnuLifecycle.FAILED and "reconcile" in (missing.failure_reason or "")
     again = reconcile(lab_olt, repair=False)
     assert again["only_in_db"] == [] and again["only_on_olt"] == [] and again["in_agreement"] == 1
-
-
-def test_move_to_another_port(lab_olt: LabOlt) -> None:
-    serial = SECOND[lab_olt.family.value]
-    authorized(lab_olt, serial)
-    frame, slot, port = lab_olt.sim.ports[1]  # type: ignore[attr-defined]
-    job_id = request(lab_olt, serial, JobKind.MOVE, {"new": {"frame": frame, "slot": slot, "port": port}})
-    run_jobs(lab_olt, job_id)
-    with session_scope(lab_olt.url) as session:
-        job = session.get_one(Job, job_id)
-        assert job.status is JobStatus.SUCCEEDED, job.error
-        moved = session.execute(select(Onu).where(Onu.serial == serial)).scalar_one()
-        assert (moved.pon_port.frame, moved.pon_port.slot, moved.pon_port.port) == (frame, slot, port)
-    on_device = {o["serial"]: o for o in lab_olt.sim.configured_onus()}  # type: ignore[attr-defined]
-    assert (on_device[serial]["frame"], on_device[serial]["slot"], on_device[serial]["port"]) == (frame, slot, port)
-    assert on_device[serial]["onu_id"] == moved.onu_index

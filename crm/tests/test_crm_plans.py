@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from core.db import session_scope
+from core.models import VendorFamily
 from crm.tests.crm_factories import audit_rows, make_customer, make_plan, make_subscription
 
 HUAWEI = {"vendor_family": "huawei_smartax", "line_profile": "LP-100M", "service_vlan": 100, "gemport": 1}
@@ -98,14 +101,38 @@ def test_plan_in_use_cannot_be_deleted(client: TestClient, db_url: str) -> None:
     make_subscription(client, make_customer(client)["id"], plan["id"])
     refused = client.delete(f"/crm/service-plans/{plan['id']}")
     assert refused.status_code == 409
-    assert f"service plan {plan['id']}" in refused.json()["detail"]
-    assert "subscriptions" in refused.json()["detail"]
+    assert refused.json()["detail"] == (
+        "service plan 'Fibre 100' is used by 1 subscription(s); move them to another plan first")
 
     unused = make_plan(client, "Unused")
     assert client.delete(f"/crm/service-plans/{unused['id']}").status_code == 204
     actions = [(r.action, r.object_id) for r in audit_rows(db_url, "service_plan")]
+    assert client.get(f"/crm/service-plans/{plan['id']}").status_code == 200, "the refused plan is kept"
     assert actions == [
         ("create", str(plan["id"])),
         ("create", str(unused["id"])),
         ("delete", str(unused["id"])),
     ]
+
+
+def test_plan_used_by_onus_cannot_be_deleted_nor_lose_a_family_mapping(client: TestClient, db_url: str) -> None:
+    from oms.models import Onu, OnuLifecycle
+
+    mapping = {"vendor_family": "huawei_smartax", "line_profile": "LINE-100M", "user_vlan": 100}
+    plan = make_plan(client, profiles=[mapping])
+    with session_scope(db_url) as session:
+        session.add(Onu(serial="HWTC00000042", lifecycle_state=OnuLifecycle.PREPROVISIONED,
+                        desired={"plan_id": plan["id"]}))
+    refused = client.delete(f"/crm/service-plans/{plan['id']}")
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("service plan 'Fibre 100' is used by 1 ONU(s): HWTC00000042")
+    assert client.delete(f"/crm/service-plans/{plan['id']}/profiles/zte_c6xx").status_code == 404
+    with session_scope(db_url) as session:  # on a Huawei OLT, its Huawei mapping is needed
+        from lab.register import new_sim, register_olt
+
+        olt = register_olt(session, new_sim(VendorFamily.HUAWEI_SMARTAX, "OLT-P"), VendorFamily.HUAWEI_SMARTAX, 1)
+        session.execute(select(Onu).where(Onu.serial == "HWTC00000042")).scalar_one().olt_id = olt.id
+    kept = client.delete(f"/crm/service-plans/{plan['id']}/profiles/huawei_smartax")
+    assert kept.status_code == 409 and "huawei_smartax mapping" in kept.json()["detail"]
+    emptied = client.patch(f"/crm/service-plans/{plan['id']}", json={"profiles": []})
+    assert emptied.status_code == 409

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.db import session_scope
 from oms.errors import NotFound
+from oms.jobs import FINAL_STATES
 from oms.models import Job, JobKind, JobStatus
 from oms.schemas import JobOut, JobSummary, http_errors
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+#: the longest an API call waits for its job (the worker does the device work meanwhile)
+MAX_WAIT_S = 60.0
+
+
+@dataclass(frozen=True)
+class FinishedJob:
+    id: int
+    status: JobStatus
+    error: str | None
+    result: dict[str, Any]
+
+
+def _final(job_id: int) -> FinishedJob | None:
+    with session_scope() as session:
+        row = session.execute(select(Job.status, Job.error, Job.result).where(Job.id == job_id)).one()
+    return FinishedJob(job_id, row.status, row.error, row.result) if row.status in FINAL_STATES else None
+
+
+async def wait_for_job(job_id: int, wait_s: float) -> FinishedJob | None:
+    """The job once final, or None after `wait_s`. Polls the job row: no thread is held
+    while waiting, and the device work happens in the worker."""
+    deadline = time.monotonic() + min(wait_s, MAX_WAIT_S)
+    pause = 0.05
+    while True:
+        job = await run_in_threadpool(_final, job_id)
+        if job is not None or time.monotonic() >= deadline:
+            return job
+        await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+        pause = min(pause * 1.5, 0.5)
 
 
 @router.get("", response_model=list[JobSummary])

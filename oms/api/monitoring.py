@@ -6,6 +6,7 @@ OLT, so a stale reading shows as such instead of passing for the current state.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
@@ -16,7 +17,7 @@ from core.models import VendorFamily
 from oms.errors import NotFound
 from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, PollClass, PollStatus
 from oms.monitoring import queries
-from oms.monitoring.scheduling import poll_now
+from oms.monitoring.scheduling import SCHEDULED_CLASSES, poll_now
 from oms.schemas import http_errors
 
 router = APIRouter(prefix="/monitoring", tags=["monitoring"])
@@ -197,13 +198,24 @@ def onu_history(onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS
         )
 
 
+class PollNowClass(enum.StrEnum):
+    """The poll classes that run (oms.monitoring.scheduling.SCHEDULED_CLASSES); an
+    inventory poll has no collector yet, so it is not offered."""
+
+    STATUS = PollClass.STATUS.value
+    OPTICAL = PollClass.OPTICAL.value
+
+
+assert {PollClass(c.value) for c in PollNowClass} == set(SCHEDULED_CLASSES)
+
+
 class PollQueued(BaseModel):
     queued: bool
     queue_job_id: int | None
     detail: str
 
 
-def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollClass) -> PollQueued:
+def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollNowClass) -> PollQueued:
     job_id = poll_now(current_database_url(), olt_id, onu_ids, poll_class.value)
     if job_id is None:
         return PollQueued(queued=False, queue_job_id=None, detail="an identical poll is already waiting")
@@ -211,7 +223,7 @@ def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollClass) -
 
 
 @router.post("/olts/{olt_id}/poll", response_model=PollQueued, status_code=202)
-def poll_olt_now(olt_id: int, poll_class: PollClass = PollClass.STATUS) -> PollQueued:
+def poll_olt_now(olt_id: int, poll_class: PollNowClass = PollNowClass.STATUS) -> PollQueued:
     """Poll one OLT now (status: ONU states + OLT health; optical: per-ONU power)."""
     with http_errors(), session_scope() as session:
         if session.get(Olt, olt_id) is None:
@@ -220,7 +232,7 @@ def poll_olt_now(olt_id: int, poll_class: PollClass = PollClass.STATUS) -> PollQ
 
 
 @router.post("/onus/{onu_id}/poll", response_model=PollQueued, status_code=202)
-def poll_onu_now(onu_id: int, poll_class: PollClass = PollClass.OPTICAL) -> PollQueued:
+def poll_onu_now(onu_id: int, poll_class: PollNowClass = PollNowClass.OPTICAL) -> PollQueued:
     """Read just this ONU's values (exact GETs, no walk of the OLT's tables)."""
     with http_errors(), session_scope() as session:
         onu = session.get(Onu, onu_id)

@@ -1,31 +1,33 @@
 """OLTs: CRUD (the CLI password is write-only), connection test, discovery,
-PON ports and the profiles that exist on each OLT.
+reconcile, PON ports and the profiles that exist on each OLT.
 
-Handlers are plain `def` (FastAPI's threadpool): the database work and the
-diagnostic CLI sessions are synchronous.
+The API never opens a CLI session: a connection test or a discovery is a job run by
+the worker under the OLT's lock, like every device action. Those endpoints may wait
+for their job (`wait`, bounded, without holding a thread) and answer with its
+result, or answer 202 with the job to follow.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Response
-from nornir.core.task import Result, Task
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.db import current_database_url, session_scope
 from core.models import Vendor, VendorFamily
+from oms import in_use
+from oms.api.jobs import MAX_WAIT_S, FinishedJob, wait_for_job
 from oms.errors import Conflict, NotFound, OmsError
-from oms.lifecycle import DeviceUnreachable, joined
-from oms.models import Job, JobKind, Olt, OltProfile, Onu, OnuLifecycle, PonPort, Zone
+from oms.models import JobKind, JobStatus, Olt, OltProfile, Onu, OnuLifecycle, PonPort, Zone
 from oms.schemas import (
     DEFAULT_ACTOR,
     Actor,
     ConnectionTestOut,
+    JobQueued,
     OltCreate,
     OltOut,
     OltProfileIn,
@@ -35,12 +37,10 @@ from oms.schemas import (
     PonPortOut,
     http_errors,
 )
-from oms.services import enqueue, request_olt_job, request_onu_action
-from tasks.device import NornirDeviceSession
-from tasks.discovery import discover
-from tasks.nornir_factory import build_nornir
-from vendor_cli.base import CliCommandError
+from oms.services import request_olt_job
 from vendor_cli.registry import UnsupportedVendorFamily, get_driver
+
+Wait = Query(20.0, ge=0, le=MAX_WAIT_S, description="seconds to wait for the job's result before answering 202")
 
 router = APIRouter(prefix="/olts", tags=["olts"])
 
@@ -53,12 +53,6 @@ PROVISIONED_STATES = (
 )
 SECRET_FIELDS = ("password", "enable_password")
 NULLABLE_FIELDS = {"zone_id", "site_id", "enable_password"}
-
-
-class DeviceError(OmsError):
-    """The OLT could not be reached or refused what we asked."""
-
-    status = 502
 
 
 class InvalidOlt(OmsError):
@@ -142,51 +136,69 @@ def delete_olt(olt_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{olt_id}/test-connection", response_model=ConnectionTestOut)
-def connection_test(olt_id: int) -> ConnectionTestOut:
+@router.post("/{olt_id}/test-connection", response_model=ConnectionTestOut | JobQueued,
+             responses={202: {"model": JobQueued}})
+async def connection_test(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_ACTOR) -> Any:
+    """Log in, read the device's identity (version, boards) and check it is the family on
+    the OLT's row. `ok: false` with the reason when it is unreachable, refuses the login
+    or is another kind of device."""
     with http_errors():
-        with session_scope() as session:
-            get_olt_row(session, olt_id)
-        started = time.perf_counter()
-        result = _run_on_olt(olt_id, _read_version, include_inactive=True)
-        elapsed = round(time.perf_counter() - started, 3)
-    if result.failed:
-        return ConnectionTestOut(ok=False, error=_failure_text(result), version=None, elapsed_s=elapsed)
-    return ConnectionTestOut(ok=True, error=None, version=result.result, elapsed_s=elapsed)
+        job_id = await _queue(olt_id, JobKind.TEST_CONNECTION, actor)
+        job = await wait_for_job(job_id, wait)
+    if job is None:
+        return _queued(job_id)
+    ok = job.status is JobStatus.SUCCEEDED
+    return ConnectionTestOut(ok=ok, error=None if ok else job.error, version=job.result.get("version"),
+                             elapsed_s=float(job.result.get("elapsed_s", 0.0)), job_id=job_id)
 
 
-@router.get("/{olt_id}/unconfigured-onus", response_model=list[OnuOut])
-def unconfigured_onus(olt_id: int, refresh: bool = False) -> list[OnuOut]:
+@router.get("/{olt_id}/unconfigured-onus", response_model=list[OnuOut], responses={202: {"model": JobQueued}})
+async def unconfigured_onus(olt_id: int, refresh: bool = False, wait: float = Wait,
+                            actor: Actor = DEFAULT_ACTOR) -> Any:
+    """ONUs seen in autofind and not authorized; `refresh` runs a discovery first."""
     with http_errors():
         if refresh:
-            run_discovery(olt_id)
+            job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+            job = await wait_for_job(job_id, wait)
+            if job is None:
+                return _queued(job_id)
+            _raise_if_failed(job, "discovery")
         with session_scope() as session:
             get_olt_row(session, olt_id)
             onus = session.execute(
                 select(Onu)
                 .where(
                     Onu.olt_id == olt_id,
-                    Onu.lifecycle_state == OnuLifecycle.DISCOVERED,
                     Onu.missing_since.is_(None),
+                    (Onu.lifecycle_state == OnuLifecycle.DISCOVERED)
+                    | ((Onu.lifecycle_state == OnuLifecycle.PREPROVISIONED) & Onu.last_seen_at.is_not(None)),
                 )
                 .order_by(Onu.pon_port_id, Onu.serial)
             ).scalars()
             return [OnuOut.model_validate(o) for o in onus]
 
 
-@router.post("/{olt_id}/discover")
-def discover_olt(olt_id: int) -> dict[str, Any]:
+@router.post("/{olt_id}/discover", responses={202: {"model": JobQueued}})
+async def discover_olt(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_ACTOR) -> Any:
+    """Read the OLT's autofind list into the database (a job under the OLT's lock);
+    pre-provisioned ONUs it shows are queued for authorization."""
     with http_errors():
-        return run_discovery(olt_id)
+        job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+        job = await wait_for_job(job_id, wait)
+        if job is None:
+            return _queued(job_id)
+        _raise_if_failed(job, "discovery")
+    return {**job.result.get("report", {}), "job_id": job_id}
 
 
 @router.post("/{olt_id}/reconcile", status_code=202)
-def reconcile_olt(olt_id: int, repair: bool = False, actor: Actor = DEFAULT_ACTOR) -> dict[str, object]:
+def reconcile_olt(olt_id: int, repair: bool = False, actor: Actor = DEFAULT_ACTOR) -> JobQueued:
     """Compare the OLT's real ONU list with the database (a queued job under the OLT's lock);
-    with repair=true the database is brought in line with the OLT. The report is in the job's result."""
+    with repair=true the database is brought in line with the OLT, without it nothing is
+    written. The report is in the job's result."""
     with http_errors():
         job_id = request_olt_job(current_database_url(), olt_id, JobKind.RECONCILE, actor, {"repair": repair})
-    return {"job_id": job_id, "status_url": f"/jobs/{job_id}"}
+    return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 
 @router.get("/{olt_id}/pon-ports", response_model=list[PonPortOut])
@@ -198,7 +210,7 @@ def list_pon_ports(olt_id: int) -> list[PonPortOut]:
             .join(PonPort, PonPort.id == Onu.pon_port_id)
             .where(PonPort.olt_id == olt_id, Onu.onu_index.is_not(None))
             .group_by(Onu.pon_port_id)
-        ).tuples()
+        ).all()
         counts = {port_id: count for port_id, count in counted}
         ports = session.execute(
             select(PonPort)
@@ -236,6 +248,21 @@ def create_profile(olt_id: int, body: OltProfileIn, actor: Actor = DEFAULT_ACTOR
         session.flush()
         audit(session, actor, "create", "olt_profile", profile.id, None, body.model_dump())
         return OltProfileOut.model_validate(profile)
+
+
+@router.delete("/{olt_id}/profiles/{profile_id}", status_code=204)
+def delete_profile(olt_id: int, profile_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+    """Forget a profile of this OLT; refused while ONUs here are provisioned with it."""
+    with http_errors(), session_scope() as session:
+        get_olt_row(session, olt_id)
+        profile = session.get(OltProfile, profile_id)
+        if profile is None or profile.olt_id != olt_id:
+            raise NotFound(f"OLT {olt_id} has no profile {profile_id}")
+        in_use.check_olt_profile_unused(session, profile)
+        audit(session, actor, "delete", "olt_profile", profile.id,
+              OltProfileIn.model_validate(profile, from_attributes=True).model_dump(), None)
+        session.delete(profile)
+    return Response(status_code=204)
 
 
 # --- helpers shared with the other OMS routers ------------------------------------------------
@@ -279,60 +306,25 @@ def olt_out(olt: Olt) -> OltOut:
     )
 
 
-def run_discovery(olt_id: int) -> dict[str, Any]:
-    """Read the OLT's autofind list into the database; pre-provisioned ONUs it shows
-    are queued for authorization, as the worker's discovery does."""
-    with session_scope() as session:
-        olt = get_olt_row(session, olt_id)
-        if not olt.is_active:
-            raise Conflict(f"OLT {olt.name} is inactive: activate it before discovery")
-    url = current_database_url()
-    result = _run_on_olt(olt_id, discover, database_url=url)
-    if result.failed:
-        raise DeviceError(f"discovery on OLT {olt.name} failed: {_failure_text(result)}")
-    report = dict(result.result)
-    report["authorization_jobs"] = _authorize_ready(url, report.get("ready_to_authorize", []))
-    return report
+class DeviceError(OmsError):
+    """The job ran, and the OLT could not be reached or refused what we asked."""
+
+    status = 502
 
 
-def _authorize_ready(url: str, onu_ids: list[int]) -> list[int]:
-    jobs: list[Job] = []
-    with session_scope(url) as session:
-        for onu_id in onu_ids:
-            try:
-                with session.begin_nested():
-                    jobs.append(request_onu_action(session, onu_id, JobKind.AUTHORIZE, "discovery"))
-            except OmsError:
-                continue  # already has an open job: nothing to add
-    if jobs:
-        enqueue(url, jobs)
-    return [job.id for job in jobs]
+async def _queue(olt_id: int, kind: JobKind, actor: str) -> int:
+    from fastapi.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(request_olt_job, current_database_url(), olt_id, kind, actor)
 
 
-def _run_on_olt(olt_id: int, task: Any, include_inactive: bool = False, **kwargs: Any) -> Result:
-    nr = build_nornir(
-        current_database_url(), num_workers=1, olt_ids=[olt_id], include_inactive=include_inactive
-    )
-    if not nr.inventory.hosts:
-        raise NotFound(f"OLT {olt_id} is not in the device inventory (inactive or deleted)")
-    with nr:
-        results = nr.run(task=task, **kwargs)
-    return next(iter(results.values()))[0]
+def _queued(job_id: int) -> JSONResponse:
+    return JSONResponse(JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}").model_dump(), status_code=202)
 
 
-def _read_version(task: Task) -> Result:
-    device = NornirDeviceSession(task)
-    try:
-        output = joined(device.send(device.driver.cmd_version()))
-    except (DeviceUnreachable, CliCommandError) as exc:
-        return Result(host=task.host, failed=True, result={"error": str(exc)})
-    return Result(host=task.host, result=asdict(device.driver.parse_version(output)))
-
-
-def _failure_text(result: Result) -> str:
-    if isinstance(result.result, dict) and result.result.get("error"):
-        return str(result.result["error"])
-    return f"{result.host}: {result.exception!r}" if result.exception else f"{result.host}: task failed"
+def _raise_if_failed(job: FinishedJob, what: str) -> None:
+    if job.status is not JobStatus.SUCCEEDED:
+        raise DeviceError(f"{what} failed (job {job.id}): {job.error}")
 
 
 def _vendor_for(session: Session, slug: str, family: VendorFamily) -> Vendor:

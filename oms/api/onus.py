@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.db import current_database_url, session_scope
-from crm.models import ServicePlan, Subscription
-from oms.dry_run import plan_action
+from oms.actions import serial_owner_check
+from oms.dry_run import dry_run
 from oms.errors import Conflict, NotFound, ProvisioningDataMissing
 from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
 from oms.provisioning_context import serial_hex
@@ -33,6 +33,7 @@ from oms.schemas import (
     canonical_serial,
     http_errors,
 )
+from oms.service import plan_name, subscription_exists
 from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_and_enqueue
 
 router = APIRouter(prefix="/onus", tags=["onus"])
@@ -191,6 +192,9 @@ def _act(
             return _plan(onu_id, kind, request, params)
         if request.onu_type_id is not None or request.plan_id is not None:
             _apply_overrides(onu_id, kind, request, actor)
+        if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
+            with session_scope() as session:
+                serial_owner_check(session, _get_onu(session, onu_id), params["new"]["serial"])  # type: ignore[index]
         job_id = request_and_enqueue(current_database_url(), onu_id, kind, actor, params)
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
@@ -199,7 +203,7 @@ def _plan(onu_id: int, kind: JobKind, request: ActionRequest, params: dict[str, 
     with session_scope() as session:
         onu = _get_onu(session, onu_id)
         _set_type_and_plan(session, onu, request)
-        plan = ActionPlan(**plan_action(session, onu_id, kind, params))
+        plan = ActionPlan(**dry_run(session, onu_id, kind, params))
         session.rollback()  # a dry run changes nothing, the type/plan given included
     return plan
 
@@ -238,7 +242,7 @@ def _onu_type(session: Session, onu_type_id: int) -> OnuType:
 
 
 def _check_plan(session: Session, plan_id: int) -> None:
-    if session.get(ServicePlan, plan_id) is None:
+    if plan_name(session, plan_id) is None:
         raise ProvisioningDataMissing(f"service plan {plan_id} does not exist")
 
 
@@ -248,7 +252,7 @@ def _desired(session: Session, body: PreprovisionIn) -> dict[str, Any]:
         _check_plan(session, body.plan_id)
         desired["plan_id"] = body.plan_id
     if body.subscription_id is not None:
-        if session.get(Subscription, body.subscription_id) is None:
+        if not subscription_exists(session, body.subscription_id):
             raise ProvisioningDataMissing(f"subscription {body.subscription_id} does not exist")
         holder = session.execute(
             select(Onu.serial).where(Onu.subscription_id == body.subscription_id)

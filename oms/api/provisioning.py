@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import current_database_url, session_scope
-from oms.dry_run import plan_action
+from oms.dry_run import dry_run
 from oms.errors import NotFound, OmsError
 from oms.jobs import FINAL_STATES
 from oms.models import BulkRun, Job, JobKind, Onu
@@ -130,6 +130,6 @@ def _by_filter(session: Session, selection: BulkFilter) -> list[Onu]:
 def _plan(session: Session, onu: Onu, kind: JobKind) -> BulkPlan:
     try:
         with session.begin_nested():
-            return BulkPlan(serial=onu.serial, plan=ActionPlan(**plan_action(session, onu.id, kind)))
+            return BulkPlan(serial=onu.serial, plan=ActionPlan(**dry_run(session, onu.id, kind)))
     except (OmsError, TemplateError) as exc:
         return BulkPlan(serial=onu.serial, error=str(exc))

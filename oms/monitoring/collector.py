@@ -189,7 +189,7 @@ class _Session:
         self.limiter = _RateLimiter(target.max_requests_per_s)
 
     @asynccontextmanager
-    async def request_slot(self):  # type: ignore[no-untyped-def]
+    async def request_slot(self):  # type: ignore[no-untyped-def,unused-ignore]
         async with self.semaphore:
             await self.limiter.wait()
             yield

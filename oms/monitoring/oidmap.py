@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -86,7 +87,7 @@ class Reading:
     reason: str | None = None
 
 
-def _enum_value(enum_cls: type, value: str) -> bool:
+def _enum_value(enum_cls: type[enum.Enum], value: str) -> bool:
     return value in {m.value for m in enum_cls}
 
 

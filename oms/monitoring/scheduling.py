@@ -118,7 +118,7 @@ def defer_poll(
         queueing_lock=queueing_lock(olt_id, poll_class.value, onu_ids),
     )
     try:
-        return int(deferrer.defer(**kwargs))
+        return int(deferrer.defer(**kwargs))  # type: ignore[arg-type]
     except AlreadyEnqueued:
         return None
 

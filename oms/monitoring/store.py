@@ -211,9 +211,9 @@ def _olt_health(result: PollResult) -> dict[str, float]:
     health: dict[str, float] = {}
     for metric, attribute in (("olt_cpu", "cpu_pct"), ("olt_temperature", "temperature_c")):
         found = [
-            float(m[metric].value)
+            float(value)
             for m in result.readings.values()
-            if metric in m and isinstance(m[metric].value, int | float)
+            if metric in m and isinstance(value := m[metric].value, int | float)
         ]
         if found:
             health[attribute] = max(found)  # busiest / hottest board speaks for the OLT

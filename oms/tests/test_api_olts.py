@@ -13,7 +13,8 @@ from core.db import session_scope
 from core.models import AuditLog, VendorFamily
 from lab.base import Lab, SimulatedOlt
 from lab.register import ensure_reference_data, new_sim, register_olt
-from oms.models import Olt, Onu, OnuLifecycle
+from oms.models import Job, Olt, Onu, OnuLifecycle
+from ponstack.worker import BackgroundWorker
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
 NEW_OLT: dict[str, Any] = {
@@ -164,27 +165,50 @@ def test_pon_ports_and_profiles(client: TestClient, db_url: str) -> None:
     assert ("line", "LINE-1G", 11) in names and ("line", "LINE-100M", 10) in names
 
 
-def test_connection_test_reads_the_version(client: TestClient, db_url: str, lab: Lab) -> None:
+def test_connection_test_is_a_job_run_by_the_worker(
+    client: TestClient, db_url: str, lab: Lab, worker: BackgroundWorker
+) -> None:
     _, olt_id = add_lab_olt(db_url, lab, "OLT-CONN-OK")
 
-    answer = client.post(f"/olts/{olt_id}/test-connection").json()
+    answer = client.post(f"/olts/{olt_id}/test-connection", params={"wait": 30}).json()
 
     assert answer["ok"] is True, answer
     assert answer["error"] is None and answer["elapsed_s"] > 0
     assert answer["version"]["model"] and answer["version"]["software_version"]
+    job = client.get(f"/jobs/{answer['job_id']}").json()
+    assert job["kind"] == "test_connection" and job["status"] == "succeeded"
+    identity = next(s for s in job["steps"] if s["name"] == "read identity")
+    assert identity["commands"] == ["display version", "display board 0"] and "MA5800" in identity["output"]
 
 
-def test_connection_test_with_wrong_password_says_so(client: TestClient, db_url: str, lab: Lab) -> None:
+def test_connection_test_with_wrong_password_says_so(
+    client: TestClient, db_url: str, lab: Lab, worker: BackgroundWorker
+) -> None:
     _, olt_id = add_lab_olt(db_url, lab, "OLT-CONN-BAD", password="wrong")
 
-    answer = client.post(f"/olts/{olt_id}/test-connection").json()
+    answer = client.post(f"/olts/{olt_id}/test-connection", params={"wait": 30}).json()
 
     assert answer["ok"] is False and answer["version"] is None
     assert "refused" in answer["error"] and "password" in answer["error"], answer["error"]
 
 
+def test_the_api_never_opens_a_cli_session(client: TestClient, db_url: str, lab: Lab) -> None:
+    """No worker runs: the API only records and queues the device work."""
+    sim, olt_id = add_lab_olt(db_url, lab, "OLT-NO-API-SESSION")
+    for method, path, params in (("post", f"/olts/{olt_id}/test-connection", {}),
+                                 ("post", f"/olts/{olt_id}/discover", {}),
+                                 ("get", f"/olts/{olt_id}/unconfigured-onus", {"refresh": "true"})):
+        answer = client.request(method, path, params={"wait": 0.2, **params})
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["status_url"] == f"/jobs/{answer.json()['job_id']}"
+    assert sim.logins == 0, "nothing but the worker contacts the OLT"
+    with session_scope(db_url) as session:
+        kinds = sorted(j.kind.value for j in session.execute(select(Job)).scalars())
+    assert kinds == ["discover", "discover", "test_connection"]
+
+
 def test_discovery_refresh_lists_unconfigured_onus(
-    client: TestClient, db_url: str, lab: Lab, deferred: list[dict[str, Any]]
+    client: TestClient, db_url: str, lab: Lab, worker: BackgroundWorker
 ) -> None:
     sim, olt_id = add_lab_olt(db_url, lab, "OLT-DISCO")
     assert client.get(f"/olts/{olt_id}/unconfigured-onus").json() == []
@@ -199,10 +223,11 @@ def test_discovery_refresh_lists_unconfigured_onus(
 
     report = client.post(f"/olts/{olt_id}/discover").json()
     assert (report["found"], report["new"], report["authorization_jobs"]) == (1, [], [])
-    assert deferred == []
 
 
-def test_discovery_of_unreachable_olt_is_a_gateway_error(client: TestClient, db_url: str, lab: Lab) -> None:
+def test_discovery_of_unreachable_olt_is_a_gateway_error(
+    client: TestClient, db_url: str, lab: Lab, worker: BackgroundWorker
+) -> None:
     _, olt_id = add_lab_olt(db_url, lab, "OLT-GONE")
     with session_scope(db_url) as session:
         session.get_one(Olt, olt_id).cli_port = 1  # nothing listens there
@@ -210,4 +235,4 @@ def test_discovery_of_unreachable_olt_is_a_gateway_error(client: TestClient, db_
     answer = client.post(f"/olts/{olt_id}/discover")
 
     assert answer.status_code == 502
-    assert "discovery on OLT OLT-GONE failed" in answer.json()["detail"]
+    assert "discovery failed" in answer.json()["detail"] and "127.0.0.1:1" in answer.json()["detail"]

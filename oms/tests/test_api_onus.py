@@ -3,6 +3,7 @@ OLT's lock, dry runs that queue nothing, and one real flow over SSH to a simulat
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from lab.base import Lab, SimulatedOlt
 from lab.register import ensure_reference_data, new_sim, register_olt
 from oms.models import Job, Olt, Onu, OnuLifecycle, OnuType
 from oms.services import RUN_OLT_JOBS
-from tasks.worker import run_olt_jobs
+from ponstack.worker import BackgroundWorker
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
 SERIAL = "HWTC11E70E9A"
@@ -230,7 +231,8 @@ def test_rename_queues_the_new_name(client: TestClient, setup: Setup, deferred: 
 
     assert answer.status_code == 202, answer.text
     job = client.get(f"/jobs/{answer.json()['job_id']}").json()
-    assert (job["kind"], job["params"]) == ("rename", {"name": "cust-9", "description": "Main St 1"})
+    expected = {"name": "cust-9", "description": "Main St 1", "previous_state": "active"}
+    assert (job["kind"], job["params"]) == ("rename", expected)
     assert deferred[0]["lock"] == f"olt:{setup.olt_id}"
 
 
@@ -312,7 +314,7 @@ def test_bulk_by_filter_reports_refusals(
 
 
 def test_discover_authorize_and_follow_the_job_over_ssh(
-    client: TestClient, db_url: str, lab: Lab, deferred: list[dict[str, Any]]
+    client: TestClient, db_url: str, lab: Lab, worker: BackgroundWorker
 ) -> None:
     setup = make_setup(db_url, lab, "OLT-API-E2E")
     setup.sim.plug_onu(*setup.sim.ports[0], SERIAL)  # type: ignore[attr-defined]
@@ -323,11 +325,11 @@ def test_discover_authorize_and_follow_the_job_over_ssh(
     queued = client.post(f"/onus/by-serial/{SERIAL.lower()}/authorize", json={"plan_id": setup.plan_id})
     assert queued.status_code == 202, queued.text
     job_id = queued.json()["job_id"]
-    assert deferred[-1]["lock"] == f"olt:{setup.olt_id}" and deferred[-1]["job_ids"] == [job_id]
 
-    run_olt_jobs(olt_id=deferred[-1]["olt_id"], job_ids=deferred[-1]["job_ids"])
-
-    job = client.get(f"/jobs/{job_id}").json()
+    deadline = time.monotonic() + 30
+    while (job := client.get(f"/jobs/{job_id}").json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
     assert job["status"] == "succeeded", job
     push = next(s for s in job["steps"] if s["name"] == "push")
     assert any("ont add" in c for c in push["commands"]) and push["output"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import socket
-import sys
 import types
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,15 @@ from sqlalchemy import delete, select
 
 from core.db import session_scope, set_database_url
 from core.models import AuditLog, VendorFamily
+from lab.register import ensure_reference_data, new_sim, register_olt
 from oms import cli_templates
 from oms.api.templates import router
-from oms.models import CliAction, CliTemplate, Onu, OnuLifecycle
-from vendor_cli.render import TemplateError, sample_context
+from oms.dry_run import dry_run
+from oms.models import CliAction, CliTemplate, JobKind, Onu, OnuLifecycle, OnuType
+from vendor_cli.render import TemplateError
 
 REPO = Path(__file__).resolve().parents[2]
 HUAWEI, ZTE_C6XX = VendorFamily.HUAWEI_SMARTAX, VendorFamily.ZTE_C6XX
-FAKE_CONTEXT_MODULE = "ponstack_test_fake_provisioning_context"
 
 
 def shipped_files() -> dict[tuple[str, str], str]:
@@ -245,7 +245,7 @@ def test_preview_names_the_broken_compensation_template(db_url: str) -> None:
             # suspend itself does not use `new`; only its compensation breaks
             cli_templates.preview(session, HUAWEI, CliAction.SUSPEND, {"new": None})
     assert caught.value.line == 2
-    assert str(caught.value).startswith("compensation huawei_smartax/resume: line 2: ")
+    assert str(caught.value).startswith("huawei_smartax/resume: line 2: ")
 
 
 def _add_onu(db_url: str) -> int:
@@ -256,53 +256,37 @@ def _add_onu(db_url: str) -> int:
         return onu.id
 
 
-def _install_fake_context(monkeypatch: pytest.MonkeyPatch, family: str) -> list[tuple[int, str]]:
-    calls: list[tuple[int, str]] = []
+def _active_onu(db_url: str, family: VendorFamily = HUAWEI) -> int:
+    """An ONU active at id 42 on a (never started) OLT of `family`, with its type and plan."""
+    with session_scope(db_url) as session:
+        plan = ensure_reference_data(session)
+        olt = register_olt(session, new_sim(family, f"PREVIEW-{family.value}"), family, cli_port=1)
+        type_id = session.execute(select(OnuType.id).where(OnuType.model == "EG8145V5")).scalar_one()
+        onu = Onu(serial="HWTC11E70E9A", lifecycle_state=OnuLifecycle.ACTIVE, olt_id=olt.id,
+                  pon_port_id=olt.pon_ports[0].id, onu_index=42, onu_type_id=type_id, desired={"plan_id": plan.id})
+        session.add(onu)
+        session.flush()
+        return onu.id
 
-    def build_context(session: Any, onu: Onu, action: CliAction) -> dict[str, Any]:
-        calls.append((onu.id, action.value))
-        return sample_context(family, {"onu_id": 42, "serial": onu.serial})
 
-    module = types.ModuleType(FAKE_CONTEXT_MODULE)
-    module.build_context = build_context  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, FAKE_CONTEXT_MODULE, module)
-    monkeypatch.setattr(cli_templates, "PROVISIONING_CONTEXT_MODULE", FAKE_CONTEXT_MODULE)
-    return calls
-
-
-def test_preview_for_an_onu_uses_the_context_the_oms_would_build(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, no_device_contact: None
-) -> None:
-    onu_id = _add_onu(db_url)
-    calls = _install_fake_context(monkeypatch, "huawei_smartax")
+def test_preview_for_an_onu_is_the_plan_its_job_would_send(db_url: str, no_device_contact: None) -> None:
+    onu_id = _active_onu(db_url)
     with session_scope(db_url) as session:
         cli_templates.update_template(
             session, HUAWEI, CliAction.SUSPEND, "config\nont deactivate {{ port }} {{ onu_id }}\n", "alice"
         )
         result = cli_templates.preview(session, HUAWEI, CliAction.SUSPEND, onu_id=onu_id)
-    assert calls == [(onu_id, "suspend")]
-    assert result["commands"] == ["config", "ont deactivate 3 42"]
-    assert result["compensation_action"] == "resume" and any("42" in c for c in result["compensation"])
+        planned = dry_run(session, onu_id, JobKind.SUSPEND)
+    port = sorted(new_sim(HUAWEI, "x").ports)[0][2]  # type: ignore[attr-defined]
+    assert result["commands"] == ["config", f"ont deactivate {port} 42"] == planned["commands"]
+    assert result["compensation_action"] == "resume" and result["compensation"] == planned["compensation"]
 
 
-def test_preview_refuses_an_onu_of_another_family(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    onu_id = _add_onu(db_url)
-    _install_fake_context(monkeypatch, "zte_c6xx")
+def test_preview_refuses_an_onu_of_another_family(db_url: str) -> None:
+    onu_id = _active_onu(db_url, VendorFamily.ZTE_C6XX)
     with (
         session_scope(db_url) as session,
         pytest.raises(cli_templates.PreviewUnavailable, match="zte_c6xx OLT"),
-    ):
-        cli_templates.preview(session, HUAWEI, CliAction.REBOOT, onu_id=onu_id)
-
-
-def test_preview_for_an_onu_without_the_context_builder_says_so(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    onu_id = _add_onu(db_url)
-    monkeypatch.setattr(cli_templates, "PROVISIONING_CONTEXT_MODULE", "oms.no_such_context_module")
-    with (
-        session_scope(db_url) as session,
-        pytest.raises(cli_templates.PreviewUnavailable, match="not installed"),
     ):
         cli_templates.preview(session, HUAWEI, CliAction.REBOOT, onu_id=onu_id)
     with session_scope(db_url) as session, pytest.raises(cli_templates.OnuNotFound, match="ONU 999999"):

@@ -1,4 +1,5 @@
-"""plan_action: the commands an action would send, chosen and rendered from the database only."""
+"""Dry runs: the commands an action would send, chosen and rendered from the database only,
+by the planning function the job itself uses."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from core.db import session_scope
 from core.models import VendorFamily
 from lab.register import ensure_reference_data, new_sim, register_olt
-from oms.dry_run import plan_action
+from oms.dry_run import dry_run
 from oms.errors import Conflict, NotFound, OmsError, PortFull, ProvisioningDataMissing
 from oms.models import CliAction, CliTemplate, Job, JobKind, JobStatus, Onu, OnuLifecycle, OnuType, PonPort
 
@@ -58,7 +59,7 @@ def _onu(serial: str, olt_id: int, port: PonPort, state: OnuLifecycle, **fields:
 
 def plan(url: str, onu_id: int, kind: JobKind, params: dict[str, Any] | None = None) -> dict[str, Any]:
     with session_scope(url) as session:
-        return plan_action(session, onu_id, kind, params)
+        return dry_run(session, onu_id, kind, params)
 
 
 def test_authorize_takes_lowest_id_free_in_database_and_renders_compensation(db_url: str) -> None:
@@ -70,7 +71,7 @@ def test_authorize_takes_lowest_id_free_in_database_and_renders_compensation(db_
     assert result["action"] == "authorize" and result["compensation_action"] == "remove"
     assert any("ont add" in c and "4857544311E70E9A" in c and c.split()[3] == "2" for c in result["commands"])
     assert any(c.endswith(" 2") and c.startswith("ont delete") for c in result["compensation"])
-    assert "re-read" in result["note"]
+    assert "reads the OLT's list" in result["note"]
 
 
 def test_zte_counts_onu_ids_from_one(db_url: str) -> None:
@@ -99,7 +100,8 @@ def test_rename_shows_the_new_name(db_url: str) -> None:
     result = plan(db_url, onu_id, JobKind.RENAME, {"name": "new", "description": 'Jane "Doe"\nquit'})
 
     assert result["onu_id"] == 7
-    assert result["compensation"] == [] and result["compensation_action"] is None
+    assert result["compensation_action"] == "rename", "a partial rename is undone by renaming back"
+    assert any('desc "old"' in c for c in result["compensation"])
     desc = next(c for c in result["commands"] if "desc" in c)
     assert desc.endswith('desc "Jane Doe quit"'), "description made CLI-safe, no injected line"
 

@@ -1,0 +1,173 @@
+"""Reference data the OMS provisions from: ONU types (with what each selects on every
+vendor family) and zones. What ONUs or OLTs still use cannot be deleted (409)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.audit import audit
+from core.db import session_scope
+from core.models import VendorFamily
+from oms import in_use
+from oms.errors import Conflict, NotFound
+from oms.models import OnuType, OnuTypeOltMapping, Tr069DataModel, Zone
+from oms.schemas import DEFAULT_ACTOR, Actor, http_errors
+
+router = APIRouter(tags=["reference data"])
+
+
+class OnuTypeMappingIn(BaseModel):
+    vendor_family: VendorFamily
+    service_profile: str | None = Field(None, max_length=64, description="Huawei ONT service profile name")
+    olt_onu_type: str | None = Field(None, max_length=64, description="ZTE OLT-side ONU type name")
+
+
+class OnuTypeIn(BaseModel):
+    vendor: str = Field(min_length=1, max_length=64)
+    model: str = Field(min_length=1, max_length=64)
+    eth_ports: int = Field(1, ge=0, le=64)
+    pots_ports: int = Field(0, ge=0, le=16)
+    wifi_24ghz: bool = False
+    wifi_5ghz: bool = False
+    catv: bool = False
+    tr069_data_model: Tr069DataModel = Tr069DataModel.TR098
+    equipment_ids: list[str] = Field(default_factory=list, description="ids the OLT reports in autofind")
+    olt_mappings: list[OnuTypeMappingIn] = Field(default_factory=list)
+
+
+class OnuTypeOut(OnuTypeIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+class ZoneIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = ""
+
+
+class ZoneOut(ZoneIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+# --- ONU types --------------------------------------------------------------------------------
+
+
+@router.get("/onu-types", response_model=list[OnuTypeOut])
+def list_onu_types() -> list[OnuTypeOut]:
+    with session_scope() as session:
+        rows = session.execute(
+            select(OnuType).options(selectinload(OnuType.olt_mappings)).order_by(OnuType.vendor, OnuType.model)
+        ).scalars()
+        return [OnuTypeOut.model_validate(t) for t in rows]
+
+
+@router.post("/onu-types", response_model=OnuTypeOut, status_code=201)
+def create_onu_type(body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
+    with http_errors(), session_scope() as session:
+        _check_type_free(session, body.vendor, body.model)
+        onu_type = OnuType(**body.model_dump(exclude={"olt_mappings"}))
+        onu_type.olt_mappings = [OnuTypeOltMapping(**m.model_dump()) for m in _one_per_family(body.olt_mappings)]
+        session.add(onu_type)
+        session.flush()
+        audit(session, actor, "create", "onu_type", onu_type.id, None, body.model_dump(mode="json"))
+        return OnuTypeOut.model_validate(onu_type)
+
+
+@router.put("/onu-types/{onu_type_id}", response_model=OnuTypeOut)
+def replace_onu_type(onu_type_id: int, body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
+    with http_errors(), session_scope() as session:
+        onu_type = _onu_type(session, onu_type_id)
+        before = OnuTypeOut.model_validate(onu_type).model_dump(mode="json")
+        if (body.vendor, body.model) != (onu_type.vendor, onu_type.model):
+            _check_type_free(session, body.vendor, body.model)
+        for key, value in body.model_dump(exclude={"olt_mappings"}).items():
+            setattr(onu_type, key, value)
+        wanted = {m.vendor_family: m for m in _one_per_family(body.olt_mappings)}
+        for mapping in list(onu_type.olt_mappings):
+            if mapping.vendor_family not in wanted:
+                onu_type.olt_mappings.remove(mapping)
+        existing = {m.vendor_family: m for m in onu_type.olt_mappings}
+        for family, mapping_in in wanted.items():
+            if family in existing:
+                existing[family].service_profile = mapping_in.service_profile
+                existing[family].olt_onu_type = mapping_in.olt_onu_type
+            else:
+                onu_type.olt_mappings.append(OnuTypeOltMapping(**mapping_in.model_dump()))
+        session.flush()
+        after = OnuTypeOut.model_validate(onu_type)
+        audit(session, actor, "update", "onu_type", onu_type.id, before, after.model_dump(mode="json"))
+        return after
+
+
+@router.delete("/onu-types/{onu_type_id}", status_code=204)
+def delete_onu_type(onu_type_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+    with http_errors(), session_scope() as session:
+        onu_type = _onu_type(session, onu_type_id)
+        in_use.check_onu_type_unused(session, onu_type.id, f"{onu_type.vendor} {onu_type.model}")
+        audit(session, actor, "delete", "onu_type", onu_type.id,
+              OnuTypeOut.model_validate(onu_type).model_dump(mode="json"), None)
+        session.delete(onu_type)
+    return Response(status_code=204)
+
+
+def _onu_type(session: Session, onu_type_id: int) -> OnuType:
+    onu_type = session.get(OnuType, onu_type_id)
+    if onu_type is None:
+        raise NotFound(f"ONU type {onu_type_id} does not exist")
+    return onu_type
+
+
+def _check_type_free(session: Session, vendor: str, model: str) -> None:
+    if session.execute(select(OnuType.id).where(OnuType.vendor == vendor, OnuType.model == model)).first():
+        raise Conflict(f"ONU type {vendor} {model} already exists")
+
+
+def _one_per_family(mappings: list[OnuTypeMappingIn]) -> list[OnuTypeMappingIn]:
+    families = [m.vendor_family for m in mappings]
+    if len(set(families)) != len(families):
+        raise Conflict("one mapping per vendor family")
+    return mappings
+
+
+# --- zones ------------------------------------------------------------------------------------
+
+
+@router.get("/zones", response_model=list[ZoneOut])
+def list_zones() -> list[ZoneOut]:
+    with session_scope() as session:
+        return [ZoneOut.model_validate(z) for z in session.execute(select(Zone).order_by(Zone.name)).scalars()]
+
+
+@router.post("/zones", response_model=ZoneOut, status_code=201)
+def create_zone(body: ZoneIn, actor: Actor = DEFAULT_ACTOR) -> ZoneOut:
+    with http_errors(), session_scope() as session:
+        if session.execute(select(Zone.id).where(Zone.name == body.name)).first():
+            raise Conflict(f"zone {body.name!r} already exists")
+        zone = Zone(**body.model_dump())
+        session.add(zone)
+        session.flush()
+        audit(session, actor, "create", "zone", zone.id, None, body.model_dump())
+        return ZoneOut.model_validate(zone)
+
+
+@router.delete("/zones/{zone_id}", status_code=204)
+def delete_zone(zone_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+    with http_errors(), session_scope() as session:
+        zone = session.get(Zone, zone_id)
+        if zone is None:
+            raise NotFound(f"zone {zone_id} does not exist")
+        in_use.check_zone_unused(session, zone.id, zone.name)
+        if zone.sites:
+            raise Conflict(f"zone {zone.name!r} has {len(zone.sites)} site(s): delete them first")
+        before: dict[str, Any] = ZoneOut.model_validate(zone).model_dump()
+        audit(session, actor, "delete", "zone", zone.id, before, None)
+        session.delete(zone)
+    return Response(status_code=204)

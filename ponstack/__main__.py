@@ -1,0 +1,5 @@
+import sys
+
+from ponstack.cli import main
+
+sys.exit(main())
