@@ -105,3 +105,41 @@ def _postgres_serving(data_dir: Path, expected: bool) -> bool:
         if running is expected or time.monotonic() > deadline:
             return running
         time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_lab_and_removes_its_files(tmp_path: Path) -> None:
+    """`ponstack up --lab` stopped as a service manager stops it: no snmpsim agent, no
+    embedded database and no temporary folder of the lab is left behind."""
+    import psutil
+
+    data_dir = Path(f"/tmp/ps-lab-{os.getpid()}")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"PONSTACK_DATA_DIR": str(data_dir), "PONSTACK_SECRET_KEY": "", "TMPDIR": str(scratch)})
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ponstack", "up", "--lab", "--lab-onus", "1", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        _wait_ready(port, proc, timeout=120)
+        children = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+        assert any("snmpsim" in " ".join(psutil.Process(pid).cmdline()) for pid in children), "the lab's agent runs"
+        assert any(scratch.iterdir()), "the lab keeps its recordings in temporary folders"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    try:
+        deadline = time.monotonic() + 10
+        while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                  for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = [pid for pid in children if psutil.pid_exists(pid)
+                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        assert not left, f"processes left behind: {[psutil.Process(p).cmdline() for p in left]}"
+        assert not any(p.name.startswith("ponstack-") for p in scratch.iterdir()), list(scratch.iterdir())
+        assert not _postgres_serving(data_dir, expected=False)
+    finally:
+        subprocess.run(["rm", "-rf", str(data_dir)], check=False)

@@ -22,6 +22,8 @@ router = APIRouter(tags=["reference data"])
 
 
 class OnuTypeMappingIn(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     vendor_family: VendorFamily
     service_profile: str | None = Field(None, max_length=64, description="Huawei ONT service profile name")
     olt_onu_type: str | None = Field(None, max_length=64, description="ZTE OLT-side ONU type name")
