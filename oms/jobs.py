@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Update, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from core.db import get_engine, session_scope
@@ -72,34 +73,30 @@ class JobLog:
 
     def finish(self, status: JobStatus, error: str | None = None, **result: Any) -> None:
         with get_engine(self.url).begin() as conn:
-            conn.execute(self.finish_statement(status, error, **result))
+            self.finish_in(conn, status, error, **result)
 
-    def finish_statement(self, status: JobStatus, error: str | None = None, **result: Any) -> Update:
-        """The UPDATE that closes the job; run it inside the transaction that commits the
-        job's database change, so that both land together."""
-        return finish_statement(self.job_id, status, self.redactor.value(error), **self.redactor.value(result))
+    def finish_in(self, executor: Connection | Session, status: JobStatus, error: str | None = None,
+                  **result: Any) -> None:
+        """Close the job inside `executor`'s transaction: the one that commits the job's
+        database change, so that both land together."""
+        executor.execute(_FINISH, {"job_id_": self.job_id, "status_": status.value, "finished_": now(),
+                                   "error_": self.redactor.value(error), "result_": self.redactor.value(result)})
 
     def record(self, **result: Any) -> None:
         """Merge keys into the job's result now (e.g. the ONU id chosen, before the push)."""
         with get_engine(self.url).begin() as conn:
-            conn.execute(
-                update(Job).where(Job.id == self.job_id).values(
-                    result=Job.result.op("||")(self.redactor.value(result))
-                )
-            )
+            conn.execute(_RECORD, {"job_id_": self.job_id, "result_": self.redactor.value(result)})
 
     def _store(self, record: StepRecord, started_at: datetime, duration_ms: float) -> None:
         self._seq += 1
         redact = self.redactor
         with get_engine(self.url).begin() as conn:  # Core: a step is one short statement on the hot path
-            conn.execute(
-                insert(JobStep).values(
-                    job_id=self.job_id, seq=self._seq, name=record.name, status=record.status,
-                    commands=redact.lines(record.commands), output=redact.text(record.output),
-                    error=redact.text(record.error) if record.error else None,
-                    started_at=started_at, duration_ms=round(duration_ms, 3),
-                )
-            )
+            conn.execute(_INSERT_STEP, {
+                "job_id": self.job_id, "seq": self._seq, "name": record.name, "status": record.status.value,
+                "commands": redact.lines(record.commands), "output": redact.text(record.output),
+                "error": redact.text(record.error) if record.error else None,
+                "started_at": started_at, "duration_ms": round(duration_ms, 3),
+            })
 
 
 @dataclass(frozen=True)
@@ -107,33 +104,41 @@ class Claim:
     kind: JobKind
     attempt: int
     abandoned: bool  # it was `running` already: the worker that ran it died (we hold the OLT's lock)
+    params: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+_CLAIM = text("""
+    WITH previous AS (SELECT id, status FROM jobs WHERE id = :job_id AND status IN ('queued', 'running') FOR UPDATE)
+    UPDATE jobs SET status = 'running', started_at = :now, attempts = jobs.attempts + 1
+    FROM previous WHERE jobs.id = previous.id
+    RETURNING jobs.kind, jobs.attempts, previous.status AS previous_status, jobs.params, jobs.result
+""")
 
 
 def claim(url: str, job_id: int) -> Claim | None:
     """Claim a job to run: a queued one, or one left running by a worker that died (the
-    caller holds the OLT's lock, so nothing else can be running it). None when it is final."""
+    caller holds the OLT's lock, so nothing else can be running it). None when it is final.
+    One statement: it runs once per job on the hot path."""
     with get_engine(url).begin() as conn:
-        row = conn.execute(
-            select(Job.status).where(Job.id == job_id).with_for_update()
-        ).first()
-        if row is None or row.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-            return None
-        claimed = conn.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(status=JobStatus.RUNNING, started_at=now(), attempts=Job.attempts + 1)
-            .returning(Job.kind, Job.attempts)
-        ).one()
-    return Claim(claimed.kind, claimed.attempts, abandoned=row.status is JobStatus.RUNNING)
+        row = conn.execute(_CLAIM, {"job_id": job_id, "now": now()}).first()
+    if row is None:
+        return None
+    return Claim(JobKind(row.kind), row.attempts, row.previous_status == JobStatus.RUNNING.value,
+                 row.params or {}, row.result or {})
 
 
-def finish_statement(job_id: int, status: JobStatus, error: str | None = None, **result: Any) -> Update:
-    """The UPDATE that closes a job (see JobLog.finish_statement, which redacts first)."""
-    return (
-        update(Job)
-        .where(Job.id == job_id)
-        .values(status=status, error=error, finished_at=now(), result=Job.result.op("||")(result))
-    )
+# Statements run for every job, built once (their SQL is compiled and cached once).
+_INSERT_STEP = insert(JobStep)
+_RESULT_PATCH = bindparam("result_", type_=JSONB)
+_FINISH = (
+    update(Job)
+    .where(Job.id == bindparam("job_id_"))
+    .values(status=bindparam("status_"), error=bindparam("error_"), finished_at=bindparam("finished_"),
+            result=Job.result.op("||")(_RESULT_PATCH))
+    .execution_options(synchronize_session=False)  # run inside ORM sessions: no Job objects to update
+)
+_RECORD = update(Job).where(Job.id == bindparam("job_id_")).values(result=Job.result.op("||")(_RESULT_PATCH))
 
 
 def close_finished_bulk_runs(url: str, job_ids: list[int]) -> None:

@@ -78,8 +78,8 @@ def fail_job(url: str, log: JobLog, job_id: int, reason: str) -> JobOutcome:
         job = session.get_one(Job, job_id)
         onu = session.get(Onu, job.onu_id, with_for_update=True) if job.onu_id else None
         if onu is not None:
-            _back(onu, job, reason)
-        session.execute(log.finish_statement(JobStatus.FAILED, reason))
+            _back(onu, job.params, reason)
+        log.finish_in(session, JobStatus.FAILED, reason)
     return JobOutcome(JobStatus.FAILED)
 
 
@@ -91,17 +91,17 @@ def onu_action(url: str, device: DeviceSession, claimed: Claim, log: JobLog, run
         onu = _locked_onu(session, job_id)
         if onu is None:
             return fail_job(url, log, job_id, "the ONU was deleted before the job ran")
-        job = session.get_one(Job, job_id)
-        chosen = job.result.get("plan") if claimed.abandoned else None
+        chosen = claimed.result.get("plan") if claimed.abandoned else None
         if claimed.abandoned and chosen is None:
-            return _record(session, log, job, onu, Verdict(
+            return _record(session, log, claimed, onu, Verdict(
                 JobStatus.FAILED, "the worker stopped before it contacted the OLT: nothing was sent; retry"))
         try:
-            plan = plan_action(session, onu, job.kind, job.params, on_device=lambda p: run.read(device, log, p),
-                               cache=run.reference, templates=run.templates, chosen=chosen)
+            plan = plan_action(session, onu, claimed.kind, claimed.params,
+                               on_device=lambda p: run.read(device, log, p), cache=run.reference,
+                               templates=run.templates, chosen=chosen)
         except (OmsError, TemplateError) as exc:
             log.note("plan", error=str(exc), status=StepStatus.FAILED)
-            return _record(session, log, job, onu, Verdict(JobStatus.FAILED, str(exc)))
+            return _record(session, log, claimed, onu, Verdict(JobStatus.FAILED, str(exc)))
         log.redact(plan.secrets)
         if claimed.abandoned:
             verdict = _settle(device, log, run, plan)
@@ -111,15 +111,15 @@ def onu_action(url: str, device: DeviceSession, claimed: Claim, log: JobLog, run
         if verdict.changed:
             run.changed_by = job_id
         if not verdict.ok:
-            return _record(session, log, job, onu, verdict)
-        _commit(session, log, job, onu, plan)
+            return _record(session, log, claimed, onu, verdict)
+        _commit(session, log, onu, plan)
         try:
             session.commit()
         except Exception as exc:  # the OLT has it but the database refused: undo on the OLT (saga)
             session.rollback()
             undone = compensate(device, log, plan, f"database commit failed: {exc}")
             with session_scope(url) as retry:
-                return _record(retry, log, retry.get_one(Job, job_id), retry.get_one(Onu, onu.id), undone)
+                return _record(retry, log, claimed, retry.get_one(Onu, onu.id), undone)
         _remember_device(run, plan)
     return JobOutcome(JobStatus.SUCCEEDED, verdict.changed)
 
@@ -137,7 +137,7 @@ def _settle(device: DeviceSession, log: JobLog, run: OltRun, plan: ActionPlan) -
     return compensate(device, log, plan, reason)
 
 
-def _commit(session: Session, log: JobLog, job: Job, onu: Onu, plan: ActionPlan) -> None:
+def _commit(session: Session, log: JobLog, onu: Onu, plan: ActionPlan) -> None:
     for onu_id in plan.absorb:  # the new unit's autofind row becomes this ONU (replace)
         session.execute(delete(Onu).where(Onu.id == onu_id))
     session.flush()
@@ -147,24 +147,24 @@ def _commit(session: Session, log: JobLog, job: Job, onu: Onu, plan: ActionPlan)
     result: dict[str, Any] = {"onu_id": plan.onu_index, "commands": plan.commands}
     if plan.notes:
         result["notes"] = plan.notes
-    session.execute(log.finish_statement(JobStatus.SUCCEEDED, **result))
+    log.finish_in(session, JobStatus.SUCCEEDED, **result)
 
 
-def _record(session: Session, log: JobLog, job: Job, onu: Onu, verdict: Verdict) -> JobOutcome:
+def _record(session: Session, log: JobLog, claimed: Claim, onu: Onu, verdict: Verdict) -> JobOutcome:
     """A failed action: the ONU back in its previous state with the reason, or `failed` when
     device and database may differ; the job closed in the same transaction."""
     reason = log.redactor.text(verdict.reason or verdict.status.value)
     if verdict.status is JobStatus.NEEDS_RECONCILE:
         onu.lifecycle_state, onu.failure_reason = OnuLifecycle.FAILED, reason
     else:
-        _back(onu, job, reason)
-    session.execute(log.finish_statement(verdict.status, reason))
+        _back(onu, claimed.params, reason)
+    log.finish_in(session, verdict.status, reason)
     session.commit()
     return JobOutcome(verdict.status, verdict.changed)
 
 
-def _back(onu: Onu, job: Job, reason: str) -> None:
-    previous = job.params.get("previous_state")
+def _back(onu: Onu, params: dict[str, Any], reason: str) -> None:
+    previous = params.get("previous_state")
     if onu.lifecycle_state in TRANSIENT_FROM:
         onu.lifecycle_state = OnuLifecycle(previous) if previous else TRANSIENT_FROM[onu.lifecycle_state]
     onu.failure_reason = reason

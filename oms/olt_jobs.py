@@ -61,7 +61,7 @@ def discover(url: str, device: DeviceSession, claimed: Claim, log: JobLog, run: 
                 continue  # it already has an open job
         session.flush()
         result: dict[str, Any] = {**asdict(report), "authorization_jobs": [j.id for j in jobs]}
-        session.execute(log.finish_statement(JobStatus.SUCCEEDED, report=result))
+        log.finish_in(session, JobStatus.SUCCEEDED, report=result)
     if jobs:
         enqueue(url, jobs)
     return JobOutcome(JobStatus.SUCCEEDED)

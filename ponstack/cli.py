@@ -283,11 +283,14 @@ def _lab_options(p: argparse.ArgumentParser) -> None:
 
 
 def _configure_logging() -> None:
-    """Log lines on stderr, at PONSTACK_LOG_LEVEL (INFO by default)."""
+    """Log lines on stderr: ponstack's own at PONSTACK_LOG_LEVEL (INFO by default), the
+    libraries' warnings and errors only (scrapli and paramiko log every command at INFO,
+    which costs the device path real time)."""
     import logging
 
     level = os.environ.get("PONSTACK_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("ponstack").setLevel(level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

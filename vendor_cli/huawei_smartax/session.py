@@ -63,11 +63,14 @@ def _time_budget(conn: Any, command: str) -> float:
 
 
 def _send_and_read(conn: Any, channel_input: str, budget: float) -> tuple[str, str]:
+    # read_duration bounds the read (scrapli also lowers the transport's read timeout to it), so
+    # scrapli's own operation timeout is switched off for the call (timeout_ops=0): off the main
+    # thread it runs every operation in a new thread of its own, one per command.
     response = conn.send_and_read(
         channel_input,
         expected_outputs=[PARAMETER_PROMPT, CONFIRM_PROMPT],
         read_duration=budget,
-        timeout_ops=budget,
+        timeout_ops=0,
     )
     return response.result, response.raw_result.decode(errors="replace")
 
