@@ -55,16 +55,19 @@ class OltRun:
 
 
 def read_port(device: DeviceSession, log: JobLog, port: PonPort) -> list[OnuState]:
+    """The ONU ids in use on a port, with their serials where the list shows them."""
     commands = device.driver.cmd_onu_list(port.frame, port.slot, port.port)
     with log.step("read port", commands) as step:
         step.output = joined(device.send(commands))
-    states = device.driver.parse_onu_list(step.output, port.frame, port.slot, port.port)
-    return [_with_serial(device, log, port, s) if s.serial is None else s for s in states]
+    return device.driver.parse_onu_list(step.output, port.frame, port.slot, port.port)
 
 
-def _with_serial(device: DeviceSession, log: JobLog, port: PonPort, state: OnuState) -> OnuState:
-    """Lists without serials (ZTE state tables): the ONU's detail has it."""
-    return read_onu(device, log, port, state.onu_id) or state
+def read_port_serials(device: DeviceSession, log: JobLog, port: PonPort) -> list[OnuState]:
+    """read_port, completed from each ONU's detail where the list has no serials (ZTE state
+    tables): one read per ONU, so only where the serials matter (reconcile), not where the
+    ids are enough (choosing a free id)."""
+    return [read_onu(device, log, port, s.onu_id) or s if s.serial is None else s
+            for s in read_port(device, log, port)]
 
 
 def read_onu(device: DeviceSession, log: JobLog, port: PonPort, onu_id: int) -> OnuState | None:

@@ -1,5 +1,13 @@
 """OMS errors: each says what is wrong with which object, in words an operator can act on."""
 
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+M = TypeVar("M", bound=Any)
+
 
 class OmsError(RuntimeError):
     """Base class; `status` is the HTTP status the API answers with."""
@@ -23,3 +31,11 @@ class ProvisioningDataMissing(OmsError):
 
 class PortFull(Conflict):
     pass
+
+
+def get_or_404(session: Session, model: type[M], obj_id: int, what: str) -> M:
+    """The row, or NotFound saying "<what> <id> does not exist"."""
+    obj = session.get(model, obj_id)
+    if obj is None:
+        raise NotFound(f"{what} {obj_id} does not exist")
+    return obj

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import session_scope
-from oms.device import DeviceSession, OltRun, read_port
+from oms.device import DeviceSession, OltRun, read_port_serials
 from oms.jobs import JobLog, now
 from oms.models import Job, JobStatus, Onu, OnuLifecycle, PonPort
 
@@ -48,7 +48,7 @@ def reconcile(url: str, device: DeviceSession, log: JobLog, run: OltRun, olt_id:
         report = ReconcileReport(olt_id=olt_id, repaired=repair)
         device_onus: dict[tuple[int, int], str | None] = {}
         for port in pon_ports:
-            for state in read_port(device, log, port):
+            for state in read_port_serials(device, log, port):
                 device_onus[(port.id, state.onu_id)] = state.serial
             run.forget(port)
             report.ports_read += 1

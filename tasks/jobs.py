@@ -10,7 +10,6 @@ can work through a bulk run on many OLTs in parallel:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 
 from nornir.core.task import Result, Task
 
@@ -49,9 +48,9 @@ def save_configuration(url: str, device: NornirDeviceSession, job_id: int) -> No
     if not enabled:
         return
     log = JobLog(url, job_id)
-    saved = True
-    with suppress(CliCommandError, DeviceUnreachable):  # recorded as a failed step; the change itself stands
-        saved = False
+    try:
         push(device, log, "save configuration", device.driver.cmd_save())
         saved = True
+    except (CliCommandError, DeviceUnreachable):  # recorded as a failed step; the change itself stands
+        saved = False
     log.record(configuration_saved=saved)

@@ -261,5 +261,3 @@ class VendorDriver(abc.ABC):
         """Shipped default template body for each action (file name = action)."""
         return {p.stem: p.read_text() for p in sorted(self.template_dir.glob("*.j2"))}
 
-    #: action whose rendering undoes each action (authorize -> remove ...)
-    compensation: Mapping[str, str] = {"authorize": "remove", "suspend": "resume", "resume": "suspend"}

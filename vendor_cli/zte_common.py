@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from vendor_cli.base import CommandAnswer, OnuStatus
+from vendor_cli.base import CommandAnswer, OnuStatus, VendorDriver
 from vendor_cli.render import cli_safe
 from vendor_cli.ssh import SSH_TRANSPORT
 
@@ -236,3 +236,29 @@ def send_zte_command(conn: Any, command: str) -> CommandAnswer:
         return CommandAnswer(command, response.result, response.elapsed_time or 0.0)
     response = conn.send_interactive([(command, REBOOT_QUESTION, False), ("yes", ZTE_PROMPT_PATTERN, False)])
     return CommandAnswer(command, response.result.replace(REBOOT_QUESTION, "").strip(), response.elapsed_time or 0.0)
+
+
+class ZxanDriver(VendorDriver):
+    """What both ZXAN families (C300/C320 and C600) share: ONU ids from 1, CLI modes, the
+    SSH/telnet settings, `write`, the reboot confirmation and the name/description rules
+    (the C600 keeps the C300's `name` / `description` commands; onmt C600 extends C300)."""
+
+    first_onu_id = 1
+    enter_mode_pattern = ENTER_MODE_PATTERN
+    leave_mode_pattern = LEAVE_MODE_PATTERN
+    top_mode_pattern = TOP_MODE_PATTERN
+
+    def scrapli_options(self, transport: str) -> dict[str, Any]:
+        return zte_scrapli_options(transport)
+
+    def cmd_save(self) -> list[str]:
+        return [SAVE_COMMAND]
+
+    def cli_name(self, text: str) -> str:
+        return onu_name(text)
+
+    def cli_description(self, text: str) -> str:
+        return onu_description(text)
+
+    def send_one(self, conn: Any, command: str) -> CommandAnswer:
+        return send_zte_command(conn, command)

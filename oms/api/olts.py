@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from core.db import current_database_url, session_scope
 from core.models import Vendor, VendorFamily
 from oms import in_use
 from oms.api.jobs import MAX_WAIT_S, FinishedJob, wait_for_job
-from oms.errors import Conflict, NotFound, OmsError
+from oms.errors import Conflict, NotFound, OmsError, get_or_404
 from oms.models import JobKind, JobStatus, Olt, OltProfile, Onu, OnuLifecycle, PonPort, Zone
 from oms.schemas import (
     DEFAULT_ACTOR,
@@ -269,10 +270,7 @@ def delete_profile(olt_id: int, profile_id: int, actor: Actor = DEFAULT_ACTOR) -
 
 
 def get_olt_row(session: Session, olt_id: int) -> Olt:
-    olt = session.get(Olt, olt_id)
-    if olt is None:
-        raise NotFound(f"OLT {olt_id} does not exist")
-    return olt
+    return get_or_404(session, Olt, olt_id, "OLT")
 
 
 def olt_out(olt: Olt) -> OltOut:
@@ -313,8 +311,6 @@ class DeviceError(OmsError):
 
 
 async def _queue(olt_id: int, kind: JobKind, actor: str) -> int:
-    from fastapi.concurrency import run_in_threadpool
-
     return await run_in_threadpool(request_olt_job, current_database_url(), olt_id, kind, actor)
 
 

@@ -15,7 +15,7 @@ from core.audit import audit
 from core.db import current_database_url, session_scope
 from oms.actions import serial_owner_check
 from oms.dry_run import dry_run
-from oms.errors import Conflict, NotFound, ProvisioningDataMissing
+from oms.errors import Conflict, ProvisioningDataMissing, get_or_404
 from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
 from oms.provisioning_context import serial_hex
 from oms.schemas import (
@@ -228,10 +228,7 @@ def _set_type_and_plan(session: Session, onu: Onu, request: ActionRequest) -> No
 
 
 def _get_onu(session: Session, onu_id: int) -> Onu:
-    onu = session.get(Onu, onu_id)
-    if onu is None:
-        raise NotFound(f"ONU {onu_id} does not exist")
-    return onu
+    return get_or_404(session, Onu, onu_id, "ONU")
 
 
 def _onu_type(session: Session, onu_type_id: int) -> OnuType:

@@ -14,7 +14,7 @@ from core.audit import audit
 from core.db import session_scope
 from core.models import VendorFamily
 from oms import in_use
-from oms.errors import Conflict, NotFound
+from oms.errors import Conflict, get_or_404
 from oms.models import OnuType, OnuTypeOltMapping, Tr069DataModel, Zone
 from oms.schemas import DEFAULT_ACTOR, Actor, http_errors
 
@@ -121,10 +121,7 @@ def delete_onu_type(onu_type_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
 
 
 def _onu_type(session: Session, onu_type_id: int) -> OnuType:
-    onu_type = session.get(OnuType, onu_type_id)
-    if onu_type is None:
-        raise NotFound(f"ONU type {onu_type_id} does not exist")
-    return onu_type
+    return get_or_404(session, OnuType, onu_type_id, "ONU type")
 
 
 def _check_type_free(session: Session, vendor: str, model: str) -> None:
@@ -163,9 +160,7 @@ def create_zone(body: ZoneIn, actor: Actor = DEFAULT_ACTOR) -> ZoneOut:
 @router.delete("/zones/{zone_id}", status_code=204)
 def delete_zone(zone_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
     with http_errors(), session_scope() as session:
-        zone = session.get(Zone, zone_id)
-        if zone is None:
-            raise NotFound(f"zone {zone_id} does not exist")
+        zone = get_or_404(session, Zone, zone_id, "zone")
         in_use.check_zone_unused(session, zone.id, zone.name)
         if zone.sites:
             raise Conflict(f"zone {zone.name!r} has {len(zone.sites)} site(s): delete them first")

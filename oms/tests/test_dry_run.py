@@ -152,3 +152,10 @@ def test_open_job_unknown_onu_missing_template_and_non_cli_kind(db_url: str) -> 
         session.add(Job(kind=JobKind.REBOOT, status=JobStatus.QUEUED, onu_id=onu_id))
     with pytest.raises(Conflict, match="already has job"):
         plan(db_url, onu_id, JobKind.AUTHORIZE)
+
+
+def test_authorization_is_undone_by_the_remove_template() -> None:
+    """What undoes each action is OMS knowledge, the same for every family (oms.actions)."""
+    from oms.actions import COMPENSATION_OF
+
+    assert COMPENSATION_OF[CliAction.AUTHORIZE] == (CliAction.REMOVE,)

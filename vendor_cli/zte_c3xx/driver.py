@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from core.models import VendorFamily
 from vendor_cli.base import (
     AutofindOnu,
-    CommandAnswer,
     OltVersion,
     OnuOptical,
     OnuState,
-    VendorDriver,
 )
 from vendor_cli.zte_c3xx import identity, parsers
 from vendor_cli.zte_common import (
-    ENTER_MODE_PATTERN,
-    LEAVE_MODE_PATTERN,
     REBOOT_QUESTION,
-    SAVE_COMMAND,
-    TOP_MODE_PATTERN,
+    ZxanDriver,
     is_no_data,
-    onu_description,
-    onu_name,
     save_error,
-    send_zte_command,
-    zte_scrapli_options,
 )
 
 __all__ = ["REBOOT_QUESTION", "ZteC3xxDriver"]
@@ -45,9 +35,8 @@ def _onu(frame: int, slot: int, port: int, onu_id: int) -> str:
     return f"gpon-onu_{frame}/{slot}/{port}:{onu_id}"
 
 
-class ZteC3xxDriver(VendorDriver):
+class ZteC3xxDriver(ZxanDriver):
     family = VendorFamily.ZTE_C3XX
-    first_onu_id = 1
     failed_when_contains = (
         "Invalid input detected",
         "Incomplete command",
@@ -56,13 +45,6 @@ class ZteC3xxDriver(VendorDriver):
         "Invalid keyword",
         "Unrecognized command",
     )
-    enter_mode_pattern = ENTER_MODE_PATTERN
-    leave_mode_pattern = LEAVE_MODE_PATTERN
-    top_mode_pattern = TOP_MODE_PATTERN
-
-    # --- connection ---------------------------------------------------------
-    def scrapli_options(self, transport: str) -> dict[str, Any]:
-        return zte_scrapli_options(transport)
 
     # --- show commands ------------------------------------------------------
     def cmd_autofind(self) -> list[str]:
@@ -80,9 +62,6 @@ class ZteC3xxDriver(VendorDriver):
     def cmd_version(self) -> list[str]:
         """parse_version takes both answers joined by a newline."""
         return ["show system-group", "show card"]
-
-    def cmd_save(self) -> list[str]:
-        return [SAVE_COMMAND]
 
     # --- parsers ------------------------------------------------------------
     def parse_autofind(self, text: str) -> list[AutofindOnu]:
@@ -103,13 +82,6 @@ class ZteC3xxDriver(VendorDriver):
     def identity_problem(self, version: OltVersion, raw: str) -> str | None:
         return identity.identity_problem(version, raw)
 
-    # --- free text in commands ------------------------------------------------
-    def cli_name(self, text: str) -> str:
-        return onu_name(text)
-
-    def cli_description(self, text: str) -> str:
-        return onu_description(text)
-
     # --- command results ----------------------------------------------------
     def command_error(self, command: str, output: str) -> str | None:
         error = _ERROR_CODE.search(output)
@@ -124,6 +96,3 @@ class ZteC3xxDriver(VendorDriver):
         if _NEEDS_SUCCESSFUL.match(command) and "Successful" not in output:
             return "device did not confirm with 'Successful'"
         return save_error(command, output)
-
-    def send_one(self, conn: Any, command: str) -> CommandAnswer:
-        return send_zte_command(conn, command)

@@ -16,9 +16,8 @@ from vendor_cli.huawei_smartax.tests.data_files import device_output
 ZTE_DATA = Path(__file__).parents[2] / "zte_c3xx" / "tests" / "data"
 
 
-def test_family_and_compensation() -> None:
+def test_family() -> None:
     assert DRIVER.family is VendorFamily.HUAWEI_SMARTAX
-    assert DRIVER.compensation["authorize"] == "remove"
 
 
 def test_ssh_options_use_the_system_transport_without_host_key_checks() -> None:
