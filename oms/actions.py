@@ -169,7 +169,7 @@ class Templates:
                 raise ProvisioningDataMissing(f"no CLI template for {family} / {action.value} in System Settings")
             self.cache[(family, action.value)] = body
         try:
-            return render_cli(None, body, context)
+            return render_cli(body, context)
         except TemplateError as exc:
             raise exc.for_template(f"{family}/{action.value}") from exc
 

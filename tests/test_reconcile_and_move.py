@@ -36,7 +36,7 @@ def remove_by_hand(lab_olt: LabOlt, serial: str) -> None:
         ).scalar_one()
 
     def type_it(task: Task) -> Result:
-        NornirDeviceSession(task).send(render_cli(task.host, body, context))
+        NornirDeviceSession(task).send(render_cli(body, context))
         return Result(host=task.host)
 
     nr = build_nornir(lab_olt.url, olt_ids=[lab_olt.olt_id])

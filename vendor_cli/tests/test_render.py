@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from nornir.core.inventory import Host
 
 from vendor_cli.base import TEMPLATE_CONTEXT_DOC
 from vendor_cli.render import (
@@ -29,13 +29,13 @@ def test_environment_is_sandboxed_strict_and_shared() -> None:
     assert env is cli_environment()
     assert env.is_safe_callable is not None and env.sandboxed
     with pytest.raises(TemplateError, match="unsafe"):
-        render_cli(None, "{{ ''.__class__.__mro__ }}", {})
+        render_cli("{{ ''.__class__.__mro__ }}", {})
 
 
 def test_splits_into_commands_dropping_blank_and_comment_lines() -> None:
     body = "! explain the template\nconfig   \n\n   \ninterface gpon {{ frame }}/{{ slot }}\n"
     body += "  ! indented\nquit\n"
-    assert render_cli(None, body, {"frame": 0, "slot": 1}) == ["config", "interface gpon 0/1", "quit"]
+    assert render_cli(body, {"frame": 0, "slot": 1}) == ["config", "interface gpon 0/1", "quit"]
 
 
 @pytest.mark.parametrize(
@@ -54,15 +54,18 @@ def test_splits_into_commands_dropping_blank_and_comment_lines() -> None:
 )
 def test_block_tags_never_glue_two_commands_together(body: str) -> None:
     context = {"name": "cust-1", "pppoe": {"username": "u1"}}
-    assert render_cli(None, body, context) == ["config", "name cust-1", "pppoe u1", "end"]
-    assert render_cli(None, body, {"name": "", "pppoe": None}) == ["config", "end"]
+    assert render_cli(body, context) == ["config", "name cust-1", "pppoe u1", "end"]
+    assert render_cli(body, {"name": "", "pppoe": None}) == ["config", "end"]
 
 
-def test_renders_with_a_nornir_host() -> None:
-    assert render_cli(Host(name="olt-7"), "display version\n! {{ host.name }}\nsys {{ host.name }}", {}) == [
-        "display version",
-        "sys olt-7",
-    ]
+def test_the_nornir_host_is_not_available_to_a_template() -> None:
+    # Templates see only their context: no `host` (and so no host.password) to reach.
+    assert list(inspect.signature(render_cli).parameters) == ["body", "context"]
+    with pytest.raises(TemplateError) as caught:
+        render_cli("display version\nsys {{ host.name }}", {})
+    assert caught.value.line == 2 and "'host' is undefined" in str(caught.value)
+    with pytest.raises(TemplateError, match="reserved name"):
+        render_cli("sys {{ host.name }}", {"host": {"name": "olt-7"}})
 
 
 def test_syntax_error_names_the_template_line() -> None:
@@ -73,7 +76,7 @@ def test_syntax_error_names_the_template_line() -> None:
     assert str(caught.value).startswith("line 4: ") and "endif" in str(caught.value)
 
     with pytest.raises(TemplateError) as caught:
-        render_cli(None, "config\nont add {{ port }\nquit\n", {"port": 1})
+        render_cli("config\nont add {{ port }\nquit\n", {"port": 1})
     assert caught.value.line == 2
 
 
@@ -90,14 +93,14 @@ def test_undefined_variable_names_the_template_line() -> None:
 def test_runtime_error_inside_a_loop_names_the_line() -> None:
     body = "config\n{% for vlan in [1, 2] %}\nvlan {{ vlan }}\nvlan {{ vlan.tag.id }}\n{% endfor %}\n"
     with pytest.raises(TemplateError) as caught:
-        render_cli(None, body, {})
+        render_cli(body, {})
     assert caught.value.line == 4
 
 
 def test_validate_refuses_unguarded_optional_values() -> None:
     # Valid with the full sample, but an ONU without PPPoE would break it at push time.
     body = "config\nont ipconfig 1 1 pppoe user-account username {{ pppoe.username }}\nquit\n"
-    render_cli(None, body, SAMPLE_CONTEXT)
+    render_cli(body, SAMPLE_CONTEXT)
     with pytest.raises(TemplateError) as caught:
         validate_template(body)
     assert caught.value.line == 2
@@ -122,7 +125,7 @@ def test_validate_accepts_a_template_using_the_documented_context() -> None:
 
 def test_reserved_context_names_are_refused() -> None:
     with pytest.raises(TemplateError, match="reserved name"):
-        render_cli(None, "x", {"template": "y"})
+        render_cli("x", {"host": "y"})
 
 
 def _documented_variables() -> list[str]:

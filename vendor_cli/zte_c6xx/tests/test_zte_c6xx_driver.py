@@ -103,7 +103,7 @@ def test_mode_change(command: str, change: ModeChange | None) -> None:
 
 @pytest.mark.parametrize("action", ["authorize", "remove", "rename", "move"])
 def test_templates_come_back_to_the_top(action: str) -> None:
-    lines = render_cli(None, DRIVER.default_templates()[action], sample_context("zte_c6xx"))
+    lines = render_cli(DRIVER.default_templates()[action], sample_context("zte_c6xx"))
     steps: dict[ModeChange | None, int] = {ModeChange.ENTER: 1, ModeChange.LEAVE: -1}
     depth = 0
     for line in lines:
