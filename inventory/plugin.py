@@ -24,6 +24,7 @@ from sqlalchemy import Row, select
 
 from core.db import current_database_url, session_scope
 from core.models import Vendor
+from oms.connection_options import options_for_olt, scrapli_extras
 from oms.models import Olt, Site, Zone
 from vendor_cli.registry import get_driver
 
@@ -35,6 +36,8 @@ class PonstackInventory:
 
     Options: ``database_url`` (default: the process's database), ``olt_ids``,
     ``families``, ``zones`` (restrict what is loaded), ``include_inactive``.
+    Loading raises oms.connection_options.InvalidConnectionOptions if a loaded OLT's
+    stored connection options are outside the allowed set.
     """
 
     def __init__(
@@ -99,9 +102,14 @@ def _group(groups: Groups, name: str) -> Group:
 
 
 def _host_from_row(row: Row[Any]) -> Host:
+    """The OLT's Nornir host. Its connection options reach scrapli only through the
+    closed, typed set (oms.connection_options): a stored row outside it raises
+    InvalidConnectionOptions naming the OLT and the key, so the inventory is not loaded
+    and the OLT's job fails with that message (nothing is sent to scrapli)."""
     transport = row.cli_transport.value
+    connection = options_for_olt(row.id, row.name, row.connection_options)
     options = get_driver(row.family).scrapli_options(transport)
-    extras = {**options.get("extras", {}), **(row.connection_options or {})}
+    extras = scrapli_extras(connection, transport, options.get("extras", {}))
     return Host(
         name=row.name,
         hostname=row.mgmt_host,

@@ -5,8 +5,8 @@ and no helper thread per read (scrapli's `system` transport starts one to time
 each read). In the bulk benchmark it cut the machine's CPU by a fifth and kept
 the run within 1.3x of the device-latency bound, where `system` took 1.32-1.36x.
 An OLT that needs OpenSSH (e.g. legacy key exchange on old firmware) is switched
-per OLT with connection options {"transport": "system"}; the drivers keep the
-OpenSSH options for that case.
+per OLT with its connection options ({"transport": "system", "legacy_kex": true}):
+oms.connection_options owns the fixed OpenSSH options those switches add.
 """
 
 SSH_TRANSPORT = "paramiko"

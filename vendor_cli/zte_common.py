@@ -35,17 +35,6 @@ ZTE_TIMEOUT_SOCKET = 15.0
 ZTE_TIMEOUT_TRANSPORT = 30.0
 TELNET_PORT = 23
 
-# Older ZXAN firmware only offers legacy key exchange / host key algorithms; the
-# "+" form only adds them to OpenSSH's defaults, so modern servers still work.
-LEGACY_SSH_OPTIONS = [
-    "-o",
-    "KexAlgorithms=+diffie-hellman-group14-sha1,diffie-hellman-group1-sha1",
-    "-o",
-    "HostKeyAlgorithms=+ssh-rsa",
-    "-o",
-    "PubkeyAcceptedAlgorithms=+ssh-rsa",
-]
-
 
 # ZXAN answers "no rows" with a %Code notice, e.g.
 # `%Code 32310-GPONSRV : No related information to show.` (C300) / `%Code 62310-...` (C320 V2.1).
@@ -216,7 +205,6 @@ def zte_scrapli_options(transport: str, enable_password: str | None = None) -> d
             transport=SSH_TRANSPORT,
             auth_strict_key=False,
             ssh_known_hosts_file=False,
-            transport_options={"open_cmd": list(LEGACY_SSH_OPTIONS)},
         )
         return {"platform": "generic", "port": None, "extras": extras}
     extras["transport"] = "telnet"

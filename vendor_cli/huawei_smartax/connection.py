@@ -9,14 +9,6 @@ from vendor_cli.ssh import SSH_TRANSPORT
 #: seconds per command; `display ont ...` on a full board can take several seconds
 TIMEOUT_OPS = 60.0
 
-# Older MA5600T/MA5608T firmware only offers SHA-1 key exchange and ssh-rsa host keys; "+" keeps
-# the modern defaults first, so newer OLTs (and the lab) negotiate as usual.
-_LEGACY_SSH_ALGORITHMS = [
-    "-o",
-    "KexAlgorithms=+diffie-hellman-group14-sha1,diffie-hellman-group1-sha1",
-    "-o",
-    "HostKeyAlgorithms=+ssh-rsa",
-]
 
 
 def huawei_on_open(conn: Any) -> None:
@@ -38,9 +30,9 @@ def scrapli_options(transport: str) -> dict[str, Any]:
         "on_open": huawei_on_open,
     }
     if transport == "ssh":
+        # Old MA5600T/MA5608T firmware (SHA-1 key exchange, ssh-rsa host keys) is reached with the
+        # OLT's connection options: transport "system" with legacy_kex / legacy_host_key.
         extras["transport"] = SSH_TRANSPORT
-        # Used when an OLT is switched to the `system` (OpenSSH) transport, e.g. old firmware.
-        extras["transport_options"] = {"open_cmd": list(_LEGACY_SSH_ALGORITHMS)}
         return {"platform": "huawei_smartax", "port": None, "extras": extras}
     extras["transport"] = "telnet"
     # Huawei asks `User name:` / `User password:` on telnet.
