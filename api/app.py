@@ -7,11 +7,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import crm.api
 from api import health
+from api.errors import install_error_handlers, install_problem_openapi, path_ids_in_range
 from api.health import WorkerHealth
 from core.checks import validate_schema
 from core.db import set_database_url
@@ -50,10 +51,12 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
         yield
 
     set_database_url(database_url)
-    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan, dependencies=[Depends(path_ids_in_range)])
     app.state.database_url = database_url
     app.state.worker = worker
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    install_error_handlers(app)
+    install_problem_openapi(app)
     return app

@@ -2,17 +2,15 @@
 payments and tickets.
 
 Handlers are sync (FastAPI runs them in its threadpool); each one is one
-transaction. Business-rule errors (crm.services.CrmError) become 404/409/422."""
+transaction. Business-rule errors (crm.services.CrmError) are answered by the
+application's one error handler (api.errors) as 404/409/422 problem documents."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Header, Query, status
 from pydantic import BaseModel
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -21,26 +19,11 @@ from core.db import Base, session_scope
 from core.models import VendorFamily
 from crm import filters, schemas, services
 from crm.models import Customer, Invoice, Payment, ServicePlan, Subscription, Ticket
-from crm.services import ChangeContext, CrmError
+from crm.services import ChangeContext
 
 R = TypeVar("R", bound=BaseModel)
 
-class CrmRoute(APIRoute):
-    """Answers CrmError with its status code and message."""
-
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except CrmError as exc:
-                return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
-
-        return handle
-
-
-router = APIRouter(tags=["crm"], route_class=CrmRoute)
+router = APIRouter(tags=["crm"])
 
 
 def change_context(

@@ -5,11 +5,10 @@ rejected (422) so a misspelt filter never silently returns everything."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
+from core.inputs import Count, Id, InputModel, IsoDate, IsoDateTime, SearchText
 from core.models import VendorFamily
 from crm.models import (
     Customer,
@@ -36,11 +35,9 @@ def _contains(text: str) -> str:
     return f"%{escaped}%"
 
 
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ListQuery(InputModel):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: Count = 0
 
     def conditions(self) -> list[ColumnElement[bool]]:
         return []
@@ -51,8 +48,8 @@ class ListQuery(BaseModel):
 
 
 class CustomerFilter(ListQuery):
-    q: str | None = Field(None, description="substring of code, name, email or phone")
-    code: str | None = None
+    q: SearchText | None = Field(None, description="substring of code, name, email or phone")
+    code: SearchText | None = None
     status: CustomerStatus | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -69,7 +66,7 @@ class CustomerFilter(ListQuery):
 
 
 class ServicePlanFilter(ListQuery):
-    q: str | None = Field(None, description="substring of the plan name")
+    q: SearchText | None = Field(None, description="substring of the plan name")
     is_active: bool | None = None
     vendor_family: VendorFamily | None = Field(None, description="plans mapped to this vendor family")
 
@@ -88,10 +85,10 @@ class ServicePlanFilter(ListQuery):
 
 
 class SubscriptionFilter(ListQuery):
-    customer_id: int | None = None
-    plan_id: int | None = None
+    customer_id: Id | None = None
+    plan_id: Id | None = None
     status: SubscriptionStatus | None = None
-    pppoe_username: str | None = None
+    pppoe_username: SearchText | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -107,12 +104,12 @@ class SubscriptionFilter(ListQuery):
 
 
 class InvoiceFilter(ListQuery):
-    customer_id: int | None = None
+    customer_id: Id | None = None
     status: InvoiceStatus | None = None
-    number: str | None = None
-    issued_from: date | None = Field(None, description="issued on or after")
-    issued_to: date | None = Field(None, description="issued on or before")
-    overdue_on: date | None = Field(None, description="issued, unpaid and due before this day")
+    number: SearchText | None = None
+    issued_from: IsoDate | None = Field(None, description="issued on or after")
+    issued_to: IsoDate | None = Field(None, description="issued on or before")
+    overdue_on: IsoDate | None = Field(None, description="issued, unpaid and due before this day")
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -132,11 +129,11 @@ class InvoiceFilter(ListQuery):
 
 
 class PaymentFilter(ListQuery):
-    customer_id: int | None = None
-    invoice_id: int | None = None
+    customer_id: Id | None = None
+    invoice_id: Id | None = None
     method: PaymentMethod | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
+    received_from: IsoDateTime | None = None
+    received_to: IsoDateTime | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -154,12 +151,12 @@ class PaymentFilter(ListQuery):
 
 
 class TicketFilter(ListQuery):
-    q: str | None = Field(None, description="substring of the subject")
-    customer_id: int | None = None
-    onu_id: int | None = None
+    q: SearchText | None = Field(None, description="substring of the subject")
+    customer_id: Id | None = None
+    onu_id: Id | None = None
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: Id | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []

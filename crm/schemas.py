@@ -7,19 +7,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    SecretStr,
+    StrictBool,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from core.inputs import Id, InputModel, IsoDate, IsoDateTime, LongText, PatchModel
 from core.models import VendorFamily
 from crm.models import (
     CustomerStatus,
@@ -30,42 +33,63 @@ from crm.models import (
     TicketPriority,
     TicketStatus,
 )
+from vendor_cli.tokens import CliSecret, CliUsername, GemPort, ProfileName
+from vendor_cli.tokens import VlanId as Vlan
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Vlan = Annotated[int, Field(ge=1, le=4094)]
-Rate = Annotated[int, Field(gt=0)]
-Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
-PppoeUsername = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
-PppoePassword = Annotated[SecretStr, Field(min_length=1, max_length=128)]
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+Rate = Annotated[int, Field(gt=0, le=100_000_000, description="kbit/s")]
+
+
+
+def _decimal(digits: int, places: int, above: str | None = None) -> tuple[Any, ...]:
+    """A decimal of `digits` digits, `places` after the point, sent as a JSON number or as
+    its text; `above` is "zero" (> 0) or "or_zero" (>= 0). A JSON number is a binary float:
+    one within float precision of a whole cent (19.99) is that cent, not refused."""
+    whole = digits - places
+    largest = float(f"{'9' * whole}.{'9' * places}")
+    number: dict[str, Any] = {"type": "number", "minimum": -largest, "maximum": largest,
+                              "multipleOf": 10**-places}
+    sign = "-?"
+    if above == "zero":
+        number.update(minimum=10**-places)
+        sign = ""
+    elif above == "or_zero":
+        number.update(minimum=0)
+        sign = ""
+    pattern = rf"^{sign}\d{{1,{whole}}}(\.\d{{1,{places}}})?$"
+    if above == "zero":  # more than zero, as text: no lookahead (schema tools generate from it)
+        pattern = rf"^[1-9]\d{{0,{whole - 1}}}(\.\d{{1,{places}}})?$|^0\.\d{{0,{places - 1}}}[1-9]$"
+    text = {"type": "string", "maxLength": digits + 2, "pattern": pattern}
+
+    def from_float(value: Any) -> Any:
+        if isinstance(value, float) and value == value and abs(value) < 10**whole:
+            exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+            if abs(float(exact) - value) < 1e-9:
+                return exact
+        return value
+
+    return BeforeValidator(from_float), WithJsonSchema({"anyOf": [number, text]})
+
+
+#: an amount of money (negative for a discount)
+Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2), *_decimal(12, 2)]
+#: a price: zero or more
+Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), *_decimal(12, 2, "or_zero")]
+#: how many of a line's item: more than zero
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3), *_decimal(12, 3, "zero")]
+#: an amount paid: more than zero
+Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2), *_decimal(12, 2, "zero")]
+PppoeUsername = CliUsername
+
+
+PppoePassword = CliSecret
 
 T = TypeVar("T")
-
-
-class InputModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PatchModel(InputModel):
-    """A partial update: only the fields sent are changed, and `null` is only
-    accepted for columns that may be empty."""
-
-    nullable: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _reject_null_for_required_fields(self) -> PatchModel:
-        for field in self.model_fields_set:
-            if getattr(self, field) is None and field not in self.nullable:
-                raise ValueError(f"{field} cannot be null")
-        return self
-
-    def changes(self, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set if k not in exclude}
 
 
 class ReadModel(BaseModel):
@@ -87,9 +111,9 @@ class CustomerCreate(InputModel):
     name: Name
     email: Email | None = None
     phone: Phone | None = None
-    address: str = ""
+    address: LongText = ""
     status: CustomerStatus = CustomerStatus.ACTIVE
-    notes: str = ""
+    notes: LongText = ""
 
 
 class CustomerUpdate(PatchModel):
@@ -99,9 +123,9 @@ class CustomerUpdate(PatchModel):
     name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
-    address: str | None = None
+    address: LongText | None = None
     status: CustomerStatus | None = None
-    notes: str | None = None
+    notes: LongText | None = None
 
 
 class CustomerRead(ReadModel):
@@ -129,7 +153,7 @@ class ProfileFields(InputModel):
     tcont_profile: ProfileName | None = None
     service_vlan: Vlan | None = None
     user_vlan: Vlan | None = None
-    gemport: Annotated[int, Field(ge=0, le=65535)] | None = None
+    gemport: GemPort | None = None
 
 
 class ServicePlanProfileIn(ProfileFields):
@@ -163,9 +187,9 @@ class ServicePlanCreate(InputModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     download_kbps: Rate
     upload_kbps: Rate
-    price: Annotated[Money, Field(ge=0)]
+    price: Price
     currency: Currency = "USD"
-    is_active: bool = True
+    is_active: StrictBool = True
     profiles: Profiles = []
 
 
@@ -175,9 +199,9 @@ class ServicePlanUpdate(PatchModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     download_kbps: Rate | None = None
     upload_kbps: Rate | None = None
-    price: Annotated[Money, Field(ge=0)] | None = None
+    price: Price | None = None
     currency: Currency | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     profiles: Profiles | None = None
 
 
@@ -203,13 +227,13 @@ class ServicePlanRead(ReadModel):
 
 
 class SubscriptionCreate(InputModel):
-    customer_id: int
-    plan_id: int
+    customer_id: Id
+    plan_id: Id
     status: Literal[SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE] = SubscriptionStatus.PENDING
     pppoe_username: PppoeUsername | None = None
     pppoe_password: PppoePassword | None = None
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: IsoDate | None = None
+    ended_on: IsoDate | None = None
 
 
 class SubscriptionUpdate(PatchModel):
@@ -217,12 +241,12 @@ class SubscriptionUpdate(PatchModel):
 
     nullable = frozenset({"pppoe_username", "pppoe_password", "started_on", "ended_on"})
 
-    plan_id: int | None = None
+    plan_id: Id | None = None
     status: SubscriptionStatus | None = None
     pppoe_username: PppoeUsername | None = None
     pppoe_password: PppoePassword | None = None
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: IsoDate | None = None
+    ended_on: IsoDate | None = None
 
 
 class SubscriptionRead(ReadModel):
@@ -251,9 +275,9 @@ class SubscriptionRead(ReadModel):
 
 class InvoiceLineIn(InputModel):
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)] = Decimal(1)
+    quantity: Quantity = Decimal(1)
     unit_price: Money  # negative for discounts
-    subscription_id: int | None = None
+    subscription_id: Id | None = None
 
 
 class InvoiceLineRead(ReadModel):
@@ -268,10 +292,10 @@ class InvoiceLineRead(ReadModel):
 class InvoiceCreate(InputModel):
     """Without `number` the invoice is numbered INV-<id>."""
 
-    customer_id: int
+    customer_id: Id
     number: Code | None = None
     currency: Currency = "USD"
-    due_on: date | None = None
+    due_on: IsoDate | None = None
     lines: list[InvoiceLineIn] = []
 
 
@@ -282,13 +306,13 @@ class InvoiceUpdate(PatchModel):
 
     number: Code | None = None
     currency: Currency | None = None
-    due_on: date | None = None
+    due_on: IsoDate | None = None
     lines: list[InvoiceLineIn] | None = None
 
 
 class InvoiceIssue(InputModel):
-    issued_on: date | None = None
-    due_on: date | None = None
+    issued_on: IsoDate | None = None
+    due_on: IsoDate | None = None
 
 
 class InvoiceRead(ReadModel):
@@ -321,13 +345,13 @@ class PaymentCreate(InputModel):
     """`customer_id` may be left out when `invoice_id` names the invoice paid;
     `currency` defaults to the invoice's."""
 
-    customer_id: int | None = None
-    invoice_id: int | None = None
-    amount: Annotated[Money, Field(gt=0)]
+    customer_id: Id | None = None
+    invoice_id: Id | None = None
+    amount: Amount
     currency: Currency | None = None
     method: PaymentMethod
     reference: Annotated[str, StringConstraints(max_length=100)] = ""
-    received_at: datetime | None = None
+    received_at: IsoDateTime | None = None
 
 
 class PaymentUpdate(PatchModel):
@@ -335,7 +359,7 @@ class PaymentUpdate(PatchModel):
 
     method: PaymentMethod | None = None
     reference: Annotated[str, StringConstraints(max_length=100)] | None = None
-    received_at: datetime | None = None
+    received_at: IsoDateTime | None = None
 
 
 class PaymentRead(ReadModel):
@@ -354,27 +378,27 @@ class PaymentRead(ReadModel):
 
 class TicketCreate(InputModel):
     subject: Name
-    customer_id: int | None = None
-    onu_id: int | None = None
+    customer_id: Id | None = None
+    onu_id: Id | None = None
     status: TicketStatus = TicketStatus.OPEN
     priority: TicketPriority = TicketPriority.NORMAL
-    assigned_to_id: int | None = None
+    assigned_to_id: Id | None = None
 
 
 class TicketUpdate(PatchModel):
     nullable = frozenset({"customer_id", "onu_id", "assigned_to_id"})
 
     subject: Name | None = None
-    customer_id: int | None = None
-    onu_id: int | None = None
+    customer_id: Id | None = None
+    onu_id: Id | None = None
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: Id | None = None
 
 
 class TicketCommentCreate(InputModel):
     body: Text
-    author_id: int | None = None
+    author_id: Id | None = None
 
 
 class TicketCommentRead(ReadModel):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from core.audit import audit
 from core.db import Base
+from core.errors import DomainError
 from crm import schemas
 from crm.filters import ListQuery
 from crm.models import (
@@ -47,20 +48,20 @@ ZERO = Decimal("0.00")
 # --- errors --------------------------------------------------------------------
 
 
-class CrmError(Exception):
-    status_code: ClassVar[int] = 400
+class CrmError(DomainError):
+    status = 422
 
 
 class NotFound(CrmError):
-    status_code = 404
+    status = 404
 
 
 class Conflict(CrmError):
-    status_code = 409
+    status = 409
 
 
 class Invalid(CrmError):
-    status_code = 422
+    status = 422
 
 
 # --- plumbing ------------------------------------------------------------------

@@ -6,13 +6,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
+
 M = TypeVar("M", bound=Any)
 
 
-class OmsError(RuntimeError):
-    """Base class; `status` is the HTTP status the API answers with."""
+class OmsError(DomainError):
+    """Base class of the OMS's errors; `status` is the HTTP status the API answers with."""
 
-    status = 400
+    status = 422
 
 
 class NotFound(OmsError):

@@ -4,16 +4,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Header, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import Header
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
+from core.inputs import Id, InputModel, LongText, PlainValue
 from core.models import VendorFamily
-from oms.errors import OmsError
+from oms.connection_options import ConnectionOptions
 from oms.models import (
     AdminState,
     CliTransport,
@@ -26,24 +33,28 @@ from oms.models import (
     PonTechnology,
     StepStatus,
 )
-from vendor_cli.render import TemplateError
+from vendor_cli.tokens import CliLabel, ProfileId, ProfileName, VlanId
 
 Actor = Annotated[str, Header(alias="X-Ponstack-User", min_length=1, max_length=100)]
 DEFAULT_ACTOR = "api"
 
 SERIAL_PATTERN = re.compile(r"^[A-Z0-9]{4}[0-9A-F]{8}$")
-Vlan = Annotated[int, Field(ge=1, le=4094)]
-
-
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Answer an OmsError with its `.status`, a template error with 422."""
-    try:
-        yield
-    except OmsError as exc:
-        raise HTTPException(exc.status, detail=str(exc)) from exc
-    except TemplateError as exc:
-        raise HTTPException(422, detail=str(exc)) from exc
+Vlan = VlanId
+#: a PON port coordinate (frame, slot or port number)
+PortNumber = Annotated[int, Field(ge=0, le=255)]
+#: a host name or an IP address: never an option (no leading '-'), no spaces
+HostName = Annotated[str, StringConstraints(min_length=1, max_length=255,
+                                            pattern=r"^[A-Za-z0-9_\[][A-Za-z0-9_.:%\[\]-]*$")]
+#: a login: one line, no leading '-'
+Login = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\s\-][^\x00-\x1f\x7f]*$")]
+#: a device password: one line of up to 128 characters
+DevicePassword = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+#: an interval between polls, up to a week
+PollInterval = Annotated[int, Field(ge=0, le=7 * 24 * 3600)]
+#: a GPON serial as typed (canonicalised by canonical_serial)
+SerialText = Annotated[str, StringConstraints(min_length=1, max_length=32),
+                      Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9]{4}[0-9A-Fa-f]{8}\s*$"}),
+                      AfterValidator(lambda value: canonical_serial(value))]
 
 
 def canonical_serial(value: str) -> str:
@@ -58,16 +69,16 @@ def canonical_serial(value: str) -> str:
 # --- OLTs -------------------------------------------------------------------------------------
 
 
-class OltBase(BaseModel):
-    description: str = ""
-    is_active: bool = True
-    zone_id: int | None = None
-    site_id: int | None = None
+class OltBase(InputModel):
+    description: LongText = ""
+    is_active: StrictBool = True
+    zone_id: Id | None = None
+    site_id: Id | None = None
     cli_transport: CliTransport = CliTransport.SSH
     cli_port: int = Field(22, ge=1, le=65535)
-    connection_options: dict[str, Any] = Field(default_factory=dict)
-    status_poll_interval_s: int = Field(300, ge=60)
-    optical_poll_interval_s: int = Field(3600, ge=300)
+    connection_options: ConnectionOptions = Field(default_factory=ConnectionOptions)
+    status_poll_interval_s: PollInterval = Field(300, ge=60)
+    optical_poll_interval_s: PollInterval = Field(3600, ge=300)
 
 
 class OltCreate(OltBase):
@@ -75,36 +86,47 @@ class OltCreate(OltBase):
     vendor: str = Field(min_length=1, max_length=32, description="vendor slug, e.g. huawei")
     family: VendorFamily
     model: str = Field(min_length=1, max_length=64)
-    mgmt_host: str = Field(min_length=1, max_length=255)
-    username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, description="write-only")
-    enable_password: str | None = Field(None, description="write-only")
+    mgmt_host: HostName
+    username: Login
+    password: DevicePassword = Field(description="write-only")
+    enable_password: DevicePassword | None = Field(None, description="write-only")
 
 
-class OltUpdate(BaseModel):
+class OltUpdate(InputModel):
     """Only the fields sent are changed."""
 
     name: str | None = Field(None, min_length=1, max_length=100)
     vendor: str | None = Field(None, min_length=1, max_length=32)
     family: VendorFamily | None = None
     model: str | None = Field(None, min_length=1, max_length=64)
-    description: str | None = None
-    is_active: bool | None = None
-    zone_id: int | None = None
-    site_id: int | None = None
-    mgmt_host: str | None = Field(None, min_length=1, max_length=255)
+    description: LongText | None = None
+    is_active: StrictBool | None = None
+    zone_id: Id | None = None
+    site_id: Id | None = None
+    mgmt_host: HostName | None = None
     cli_transport: CliTransport | None = None
     cli_port: int | None = Field(None, ge=1, le=65535)
-    username: str | None = Field(None, min_length=1, max_length=100)
-    password: str | None = Field(None, min_length=1)
-    enable_password: str | None = None
-    connection_options: dict[str, Any] | None = None
-    status_poll_interval_s: int | None = Field(None, ge=60)
-    optical_poll_interval_s: int | None = Field(None, ge=300)
+    username: Login | None = None
+    password: DevicePassword | None = None
+    enable_password: DevicePassword | None = None
+    connection_options: ConnectionOptions | None = None
+    status_poll_interval_s: PollInterval | None = Field(None, ge=60)
+    optical_poll_interval_s: PollInterval | None = Field(None, ge=300)
 
 
-class OltOut(OltBase):
+class OltOut(BaseModel):
+    """An OLT as stored (its stored options shown as they are, even if no longer accepted)."""
+
     id: int
+    description: str
+    is_active: bool
+    zone_id: int | None
+    site_id: int | None
+    cli_transport: CliTransport
+    cli_port: int
+    connection_options: dict[str, Any]
+    status_poll_interval_s: int
+    optical_poll_interval_s: int
     name: str
     vendor: str
     family: VendorFamily
@@ -140,17 +162,25 @@ class PonPortOut(BaseModel):
     onu_count: int = 0  # ONUs holding an ONU id on this port
 
 
-class OltProfileIn(BaseModel):
+#: what an OLT profile records besides its name and id (e.g. its rates): flat, plain values
+ProfileData = dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], PlainValue]
+
+
+class OltProfileIn(InputModel):
     kind: OltProfileKind
-    name: str = Field(min_length=1, max_length=64)
-    profile_id: int | None = Field(None, ge=0)
-    data: dict[str, Any] = Field(default_factory=dict)
+    name: ProfileName
+    profile_id: ProfileId | None = None
+    data: ProfileData = Field(default_factory=dict, max_length=50)
 
 
-class OltProfileOut(OltProfileIn):
+class OltProfileOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    kind: OltProfileKind
+    name: str
+    profile_id: int | None
+    data: dict[str, Any]
     synced_at: datetime | None
 
 
@@ -223,24 +253,19 @@ class OnuPage(BaseModel):
     results: list[OnuOut]
 
 
-class PreprovisionIn(BaseModel):
-    serial: str
-    onu_type_id: int
-    plan_id: int | None = None
-    subscription_id: int | None = None
-    olt_id: int | None = None
-    frame: int | None = Field(None, ge=0)
-    slot: int | None = Field(None, ge=0)
-    port: int | None = Field(None, ge=0)
+class PreprovisionIn(InputModel):
+    serial: SerialText
+    onu_type_id: Id
+    plan_id: Id | None = None
+    subscription_id: Id | None = None
+    olt_id: Id | None = None
+    frame: PortNumber | None = None
+    slot: PortNumber | None = None
+    port: PortNumber | None = None
     user_vlan: Vlan | None = None
     service_vlan: Vlan | None = None
-    name: str = Field("", max_length=100)
-    description: str = Field("", max_length=200)
-
-    @field_validator("serial")
-    @classmethod
-    def _canonical(cls, value: str) -> str:
-        return canonical_serial(value)
+    name: Annotated[CliLabel, Field(max_length=100)] = ""
+    description: CliLabel = ""
 
     @model_validator(mode="after")
     def _plan_and_position(self) -> PreprovisionIn:
@@ -254,15 +279,15 @@ class PreprovisionIn(BaseModel):
         return self
 
 
-class ActionRequest(BaseModel):
-    dry_run: bool = False
-    onu_type_id: int | None = None
-    plan_id: int | None = None
+class ActionRequest(InputModel):
+    dry_run: StrictBool = False
+    onu_type_id: Id | None = None
+    plan_id: Id | None = None
 
 
 class RenameRequest(ActionRequest):
-    name: str = Field(max_length=100)
-    description: str = Field("", max_length=200)
+    name: Annotated[CliLabel, Field(max_length=100)]
+    description: CliLabel = ""
 
 
 class JobQueued(BaseModel):
@@ -311,17 +336,19 @@ class JobOut(JobSummary):
 # --- bulk provisioning ------------------------------------------------------------------------
 
 
-class BulkFilter(BaseModel):
-    olt_id: int | None = None
-    pon_port_id: int | None = None
+class BulkFilter(InputModel):
+    olt_id: Id | None = None
+    pon_port_id: Id | None = None
     lifecycle_state: OnuLifecycle = OnuLifecycle.DISCOVERED
 
 
-class BulkRequest(BaseModel):
+class BulkRequest(InputModel):
     kind: JobKind = JobKind.AUTHORIZE
-    serials: list[str] | None = Field(None, min_length=1)
+    #: as typed: one that is not a serial is refused on its own, the others still run
+    serials: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] | None = Field(
+        None, min_length=1, max_length=10_000)
     filter: BulkFilter | None = None
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkRequest:

@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from core.db import set_database_url
-from crm.api import router
+from api.app import create_app
 
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    set_database_url(db_url)
-    app = FastAPI()
-    app.include_router(router)
-    with TestClient(app) as test_client:
+    with TestClient(create_app(db_url)) as test_client:
         yield test_client

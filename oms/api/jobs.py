@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.db import session_scope
+from core.inputs import Count, Id
 from oms.errors import NotFound
 from oms.jobs import FINAL_STATES
 from oms.models import Job, JobKind, JobStatus
-from oms.schemas import JobOut, JobSummary, http_errors
+from oms.schemas import JobOut, JobSummary
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -53,13 +54,13 @@ async def wait_for_job(job_id: int, wait_s: float) -> FinishedJob | None:
 
 @router.get("", response_model=list[JobSummary])
 def list_jobs(
-    olt_id: int | None = None,
-    onu_id: int | None = None,
+    olt_id: Id | None = None,
+    onu_id: Id | None = None,
     status: JobStatus | None = None,
     kind: JobKind | None = None,
-    bulk_run_id: int | None = None,
+    bulk_run_id: Id | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> list[JobSummary]:
     stmt = select(Job)
     for column, value in (
@@ -78,7 +79,7 @@ def list_jobs(
 
 @router.get("/{job_id}", response_model=JobOut)
 def get_job(job_id: int) -> JobOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         job = session.execute(
             select(Job).where(Job.id == job_id).options(selectinload(Job.steps))
         ).scalar_one_or_none()

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from core.db import current_database_url, session_scope
+from core.inputs import Count, Id, SearchText
 from core.models import VendorFamily
 from oms.errors import NotFound
 from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, PollClass, PollStatus
 from oms.monitoring import queries
 from oms.monitoring.scheduling import SCHEDULED_CLASSES, poll_now
-from oms.schemas import http_errors
 
 router = APIRouter(prefix="/monitoring", tags=["monitoring"])
 
@@ -142,7 +142,7 @@ LowSignal = Query(None, ge=-60, le=10, description="override of the monitoring.l
 
 @router.get("/olts", response_model=OltOverview)
 def olt_overview(
-    low_signal_dbm: float | None = LowSignal, zone: str | None = None, family: VendorFamily | None = None
+    low_signal_dbm: float | None = LowSignal, zone: SearchText | None = None, family: VendorFamily | None = None
 ) -> OltOverview:
     with session_scope() as session:
         threshold = queries.low_signal_threshold(session, low_signal_dbm)
@@ -152,7 +152,7 @@ def olt_overview(
 
 @router.get("/olts/{olt_id}", response_model=OltHealthDetail)
 def olt_health(olt_id: int, low_signal_dbm: float | None = LowSignal) -> OltHealthDetail:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         threshold = queries.low_signal_threshold(session, low_signal_dbm)
         row = queries.olt_detail(session, olt_id, threshold)
         if row is None:
@@ -162,16 +162,16 @@ def olt_health(olt_id: int, low_signal_dbm: float | None = LowSignal) -> OltHeal
 
 @router.get("/onus", response_model=OnuReadingPage)
 def onu_readings(
-    olt_id: int | None = None,
-    pon_port_id: int | None = None,
-    zone: str | None = Query(None, description="zone name of the ONU's OLT"),
+    olt_id: Id | None = None,
+    pon_port_id: Id | None = None,
+    zone: SearchText | None = Query(None, description="zone name of the ONU's OLT"),
     status: list[OnuStatus] = Query(default_factory=list),
-    rx_below: float | None = Query(None, description="only ONUs whose last rx_dbm is below this"),
+    rx_below: float | None = Query(None, ge=-100, le=100, description="only ONUs whose last rx_dbm is below this"),
     offline: bool = Query(
         False, description="only ONUs in a down state (offline, los, dying_gasp, power_off)"
     ),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> OnuReadingPage:
     flt = queries.OnuFilter(olt_id, pon_port_id, zone, status, rx_below, offline)
     with session_scope() as session:
@@ -184,7 +184,7 @@ def onu_readings(
 @router.get("/onus/{onu_id}/history", response_model=OnuHistory)
 def onu_history(onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS)) -> OnuHistory:
     now = datetime.now(UTC)
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu = session.get(Onu, onu_id)
         if onu is None:
             raise NotFound(f"ONU {onu_id} does not exist")
@@ -225,7 +225,7 @@ def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollNowClass
 @router.post("/olts/{olt_id}/poll", response_model=PollQueued, status_code=202)
 def poll_olt_now(olt_id: int, poll_class: PollNowClass = PollNowClass.STATUS) -> PollQueued:
     """Poll one OLT now (status: ONU states + OLT health; optical: per-ONU power)."""
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         if session.get(Olt, olt_id) is None:
             raise NotFound(f"OLT {olt_id} does not exist")
     return _queue_poll(olt_id, None, poll_class)
@@ -234,7 +234,7 @@ def poll_olt_now(olt_id: int, poll_class: PollNowClass = PollNowClass.STATUS) ->
 @router.post("/onus/{onu_id}/poll", response_model=PollQueued, status_code=202)
 def poll_onu_now(onu_id: int, poll_class: PollNowClass = PollNowClass.OPTICAL) -> PollQueued:
     """Read just this ONU's values (exact GETs, no walk of the OLT's tables)."""
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu = session.get(Onu, onu_id)
         if onu is None or onu.olt_id is None:
             raise NotFound(f"ONU {onu_id} does not exist or is on no OLT")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.db import current_database_url, session_scope
+from core.inputs import SearchText
 from core.models import Vendor, VendorFamily
 from oms import in_use
 from oms.api.jobs import MAX_WAIT_S, FinishedJob, wait_for_job
@@ -36,7 +37,6 @@ from oms.schemas import (
     OltUpdate,
     OnuOut,
     PonPortOut,
-    http_errors,
 )
 from oms.services import request_olt_job
 from vendor_cli.registry import UnsupportedVendorFamily, get_driver
@@ -62,7 +62,7 @@ class InvalidOlt(OmsError):
 
 @router.get("", response_model=list[OltOut])
 def list_olts(
-    family: VendorFamily | None = None, zone: str | None = None, active: bool | None = None
+    family: VendorFamily | None = None, zone: SearchText | None = None, active: bool | None = None
 ) -> list[OltOut]:
     stmt = select(Olt).order_by(Olt.id)
     if family is not None:
@@ -77,13 +77,13 @@ def list_olts(
 
 @router.get("/{olt_id}", response_model=OltOut)
 def get_olt(olt_id: int) -> OltOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         return olt_out(get_olt_row(session, olt_id))
 
 
 @router.post("", response_model=OltOut, status_code=201)
 def create_olt(body: OltCreate, actor: Actor = DEFAULT_ACTOR) -> OltOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         _check_name_free(session, body.name)
         fields = body.model_dump(exclude={"vendor"})
         olt = Olt(**fields, vendor_id=_vendor_for(session, body.vendor, body.family).id)
@@ -99,7 +99,7 @@ def update_olt(olt_id: int, body: OltUpdate, actor: Actor = DEFAULT_ACTOR) -> Ol
     changes = {
         k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in NULLABLE_FIELDS
     }
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         olt = get_olt_row(session, olt_id)
         before = _snapshot(olt)
         if changes.get("name", olt.name) != olt.name:
@@ -120,7 +120,7 @@ def update_olt(olt_id: int, body: OltUpdate, actor: Actor = DEFAULT_ACTOR) -> Ol
 
 @router.delete("/{olt_id}", status_code=204)
 def delete_olt(olt_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         olt = get_olt_row(session, olt_id)
         provisioned = session.execute(
             select(func.count()).where(Onu.olt_id == olt_id, Onu.lifecycle_state.in_(PROVISIONED_STATES))
@@ -143,9 +143,8 @@ async def connection_test(olt_id: int, wait: float = Wait, actor: Actor = DEFAUL
     """Log in, read the device's identity (version, boards) and check it is the family on
     the OLT's row. `ok: false` with the reason when it is unreachable, refuses the login
     or is another kind of device."""
-    with http_errors():
-        job_id = await _queue(olt_id, JobKind.TEST_CONNECTION, actor)
-        job = await wait_for_job(job_id, wait)
+    job_id = await _queue(olt_id, JobKind.TEST_CONNECTION, actor)
+    job = await wait_for_job(job_id, wait)
     if job is None:
         return _queued(job_id)
     ok = job.status is JobStatus.SUCCEEDED
@@ -157,38 +156,36 @@ async def connection_test(olt_id: int, wait: float = Wait, actor: Actor = DEFAUL
 async def unconfigured_onus(olt_id: int, refresh: bool = False, wait: float = Wait,
                             actor: Actor = DEFAULT_ACTOR) -> Any:
     """ONUs seen in autofind and not authorized; `refresh` runs a discovery first."""
-    with http_errors():
-        if refresh:
-            job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
-            job = await wait_for_job(job_id, wait)
-            if job is None:
-                return _queued(job_id)
-            _raise_if_failed(job, "discovery")
-        with session_scope() as session:
-            get_olt_row(session, olt_id)
-            onus = session.execute(
-                select(Onu)
-                .where(
-                    Onu.olt_id == olt_id,
-                    Onu.missing_since.is_(None),
-                    (Onu.lifecycle_state == OnuLifecycle.DISCOVERED)
-                    | ((Onu.lifecycle_state == OnuLifecycle.PREPROVISIONED) & Onu.last_seen_at.is_not(None)),
-                )
-                .order_by(Onu.pon_port_id, Onu.serial)
-            ).scalars()
-            return [OnuOut.model_validate(o) for o in onus]
+    if refresh:
+        job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+        job = await wait_for_job(job_id, wait)
+        if job is None:
+            return _queued(job_id)
+        _raise_if_failed(job, "discovery")
+    with session_scope() as session:
+        get_olt_row(session, olt_id)
+        onus = session.execute(
+            select(Onu)
+            .where(
+                Onu.olt_id == olt_id,
+                Onu.missing_since.is_(None),
+                (Onu.lifecycle_state == OnuLifecycle.DISCOVERED)
+                | ((Onu.lifecycle_state == OnuLifecycle.PREPROVISIONED) & Onu.last_seen_at.is_not(None)),
+            )
+            .order_by(Onu.pon_port_id, Onu.serial)
+        ).scalars()
+        return [OnuOut.model_validate(o) for o in onus]
 
 
 @router.post("/{olt_id}/discover", responses={202: {"model": JobQueued}})
 async def discover_olt(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_ACTOR) -> Any:
     """Read the OLT's autofind list into the database (a job under the OLT's lock);
     pre-provisioned ONUs it shows are queued for authorization."""
-    with http_errors():
-        job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
-        job = await wait_for_job(job_id, wait)
-        if job is None:
-            return _queued(job_id)
-        _raise_if_failed(job, "discovery")
+    job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+    job = await wait_for_job(job_id, wait)
+    if job is None:
+        return _queued(job_id)
+    _raise_if_failed(job, "discovery")
     return {**job.result.get("report", {}), "job_id": job_id}
 
 
@@ -197,14 +194,13 @@ def reconcile_olt(olt_id: int, repair: bool = False, actor: Actor = DEFAULT_ACTO
     """Compare the OLT's real ONU list with the database (a queued job under the OLT's lock);
     with repair=true the database is brought in line with the OLT, without it nothing is
     written. The report is in the job's result."""
-    with http_errors():
-        job_id = request_olt_job(current_database_url(), olt_id, JobKind.RECONCILE, actor, {"repair": repair})
+    job_id = request_olt_job(current_database_url(), olt_id, JobKind.RECONCILE, actor, {"repair": repair})
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 
 @router.get("/{olt_id}/pon-ports", response_model=list[PonPortOut])
 def list_pon_ports(olt_id: int) -> list[PonPortOut]:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         get_olt_row(session, olt_id)
         counted = session.execute(
             select(Onu.pon_port_id, func.count())
@@ -225,7 +221,7 @@ def list_pon_ports(olt_id: int) -> list[PonPortOut]:
 
 @router.get("/{olt_id}/profiles", response_model=list[OltProfileOut])
 def list_profiles(olt_id: int) -> list[OltProfileOut]:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         get_olt_row(session, olt_id)
         rows = session.execute(
             select(OltProfile).where(OltProfile.olt_id == olt_id).order_by(OltProfile.kind, OltProfile.name)
@@ -235,7 +231,7 @@ def list_profiles(olt_id: int) -> list[OltProfileOut]:
 
 @router.post("/{olt_id}/profiles", response_model=OltProfileOut, status_code=201)
 def create_profile(olt_id: int, body: OltProfileIn, actor: Actor = DEFAULT_ACTOR) -> OltProfileOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         olt = get_olt_row(session, olt_id)
         exists = session.execute(
             select(OltProfile.id).where(
@@ -254,7 +250,7 @@ def create_profile(olt_id: int, body: OltProfileIn, actor: Actor = DEFAULT_ACTOR
 @router.delete("/{olt_id}/profiles/{profile_id}", status_code=204)
 def delete_profile(olt_id: int, profile_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
     """Forget a profile of this OLT; refused while ONUs here are provisioned with it."""
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         get_olt_row(session, olt_id)
         profile = session.get(OltProfile, profile_id)
         if profile is None or profile.olt_id != olt_id:

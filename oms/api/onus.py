@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.db import current_database_url, session_scope
+from core.inputs import Count, Id
 from oms.actions import serial_owner_check
 from oms.dry_run import dry_run
 from oms.errors import Conflict, ProvisioningDataMissing, get_or_404
@@ -28,10 +28,10 @@ from oms.schemas import (
     OnuDetail,
     OnuOut,
     OnuPage,
+    PortNumber,
     PreprovisionIn,
     RenameRequest,
-    canonical_serial,
-    http_errors,
+    SerialText,
 )
 from oms.service import plan_name, subscription_exists
 from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_and_enqueue
@@ -39,16 +39,18 @@ from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_a
 router = APIRouter(prefix="/onus", tags=["onus"])
 
 RECENT_JOBS = 10
+#: a dry run answers 200 with the plan; a queued action 202 with its job
+DRY_RUN: dict[int | str, dict[str, Any]] = {200: {"model": ActionPlan, "description": "dry run: the plan"}}
 
 
 @router.get("", response_model=OnuPage)
 def list_onus(
-    olt_id: int | None = None,
-    pon_port_id: int | None = None,
+    olt_id: Id | None = None,
+    pon_port_id: Id | None = None,
     lifecycle_state: OnuLifecycle | None = None,
     serial: str | None = Query(None, min_length=1, max_length=32, description="part of the serial"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = 0,
 ) -> OnuPage:
     stmt = select(Onu)
     if olt_id is not None:
@@ -66,9 +68,9 @@ def list_onus(
     return OnuPage(count=count, limit=limit, offset=offset, results=results)
 
 
-@router.get("/{onu_id}", response_model=OnuDetail)
+@router.get("/{onu_id:int}", response_model=OnuDetail)  # :int: /onus/preprovision is not an ONU
 def get_onu(onu_id: int) -> OnuDetail:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu = _get_onu(session, onu_id)
         jobs = session.execute(
             select(Job)
@@ -83,7 +85,7 @@ def get_onu(onu_id: int) -> OnuDetail:
 
 @router.post("/preprovision", response_model=OnuOut, status_code=201)
 def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         if session.execute(select(Onu.id).where(Onu.serial == body.serial)).first():
             raise Conflict(f"an ONU with serial {body.serial} already exists")
         _onu_type(session, body.onu_type_id)
@@ -107,11 +109,12 @@ def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
         return OnuOut.model_validate(onu)
 
 
-@router.post("/by-serial/{serial}/authorize", response_model=JobQueued | ActionPlan, status_code=202)
+@router.post("/by-serial/{serial}/authorize", response_model=JobQueued | ActionPlan, status_code=202,
+             responses=DRY_RUN)
 def authorize_by_serial(
     serial: str, response: Response, body: ActionRequest | None = Body(None), actor: Actor = DEFAULT_ACTOR
 ) -> JobQueued | ActionPlan:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu_id = onu_id_by_serial(session, serial.strip())
     return _act(onu_id, JobKind.AUTHORIZE, body or ActionRequest(), actor, response)
 
@@ -134,10 +137,12 @@ for _kind in (JobKind.AUTHORIZE, JobKind.REMOVE, JobKind.REBOOT, JobKind.SUSPEND
         methods=["POST"],
         response_model=JobQueued | ActionPlan,
         status_code=202,
+        responses=DRY_RUN,
     )
 
 
-@router.post("/{onu_id}/rename", response_model=JobQueued | ActionPlan, status_code=202)
+@router.post("/{onu_id}/rename", response_model=JobQueued | ActionPlan, status_code=202,
+             responses=DRY_RUN)
 def rename_onu(
     onu_id: int, body: RenameRequest, response: Response, actor: Actor = DEFAULT_ACTOR
 ) -> JobQueued | ActionPlan:
@@ -146,21 +151,17 @@ def rename_onu(
 
 
 class ReplaceRequest(ActionRequest):
-    new_serial: str
-
-    @field_validator("new_serial")
-    @classmethod
-    def _canonical(cls, value: str) -> str:
-        return canonical_serial(value)
+    new_serial: SerialText
 
 
 class MoveRequest(ActionRequest):
-    frame: int
-    slot: int
-    port: int
+    frame: PortNumber
+    slot: PortNumber
+    port: PortNumber
 
 
-@router.post("/{onu_id}/replace", response_model=JobQueued | ActionPlan, status_code=202)
+@router.post("/{onu_id}/replace", response_model=JobQueued | ActionPlan, status_code=202,
+             responses=DRY_RUN)
 def replace_onu(
     onu_id: int, body: ReplaceRequest, response: Response, actor: Actor = DEFAULT_ACTOR
 ) -> JobQueued | ActionPlan:
@@ -169,7 +170,8 @@ def replace_onu(
     return _act(onu_id, JobKind.REPLACE, body, actor, response, {"new": new})
 
 
-@router.post("/{onu_id}/move", response_model=JobQueued | ActionPlan, status_code=202)
+@router.post("/{onu_id}/move", response_model=JobQueued | ActionPlan, status_code=202,
+             responses=DRY_RUN)
 def move_onu(
     onu_id: int, body: MoveRequest, response: Response, actor: Actor = DEFAULT_ACTOR
 ) -> JobQueued | ActionPlan:
@@ -186,16 +188,15 @@ def _act(
     response: Response,
     params: dict[str, Any] | None = None,
 ) -> JobQueued | ActionPlan:
-    with http_errors():
-        if request.dry_run:
-            response.status_code = 200
-            return _plan(onu_id, kind, request, params)
-        if request.onu_type_id is not None or request.plan_id is not None:
-            _apply_overrides(onu_id, kind, request, actor)
-        if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
-            with session_scope() as session:
-                serial_owner_check(session, _get_onu(session, onu_id), params["new"]["serial"])  # type: ignore[index]
-        job_id = request_and_enqueue(current_database_url(), onu_id, kind, actor, params)
+    if request.dry_run:
+        response.status_code = 200
+        return _plan(onu_id, kind, request, params)
+    if request.onu_type_id is not None or request.plan_id is not None:
+        _apply_overrides(onu_id, kind, request, actor)
+    if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
+        with session_scope() as session:
+            serial_owner_check(session, _get_onu(session, onu_id), params["new"]["serial"])  # type: ignore[index]
+    job_id = request_and_enqueue(current_database_url(), onu_id, kind, actor, params)
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 

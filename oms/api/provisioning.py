@@ -26,7 +26,6 @@ from oms.schemas import (
     BulkRequest,
     BulkRunOut,
     canonical_serial,
-    http_errors,
 )
 from oms.services import ALLOWED_STATES, request_bulk
 from vendor_cli.render import TemplateError
@@ -40,17 +39,17 @@ class InvalidBulkRequest(OmsError):
     status = 422
 
 
-@router.post("/bulk", response_model=BulkQueued | BulkDryRunOut, status_code=202)
+@router.post("/bulk", response_model=BulkQueued | BulkDryRunOut, status_code=202,
+             responses={200: {"model": BulkDryRunOut, "description": "dry run: the plans"}})
 def bulk(body: BulkRequest, response: Response, actor: Actor = DEFAULT_ACTOR) -> BulkQueued | BulkDryRunOut:
-    with http_errors():
-        if body.kind not in ALLOWED_STATES:
-            raise InvalidBulkRequest(f"{body.kind.value} is not an ONU action")
-        with session_scope() as session:
-            onus, refused = _select_onus(session, body)
-            if body.dry_run:
-                response.status_code = 200
-                return BulkDryRunOut(plans=[_plan(session, onu, body.kind) for onu in onus], refused=refused)
-        run_id, not_queued = request_bulk(current_database_url(), [onu.id for onu in onus], body.kind, actor)
+    if body.kind not in ALLOWED_STATES:
+        raise InvalidBulkRequest(f"{body.kind.value} is not an ONU action")
+    with session_scope() as session:
+        onus, refused = _select_onus(session, body)
+        if body.dry_run:
+            response.status_code = 200
+            return BulkDryRunOut(plans=[_plan(session, onu, body.kind) for onu in onus], refused=refused)
+    run_id, not_queued = request_bulk(current_database_url(), [onu.id for onu in onus], body.kind, actor)
     return BulkQueued(
         bulk_run_id=run_id,
         queued=len(onus) - len(not_queued),
@@ -61,7 +60,7 @@ def bulk(body: BulkRequest, response: Response, actor: Actor = DEFAULT_ACTOR) ->
 
 @router.get("/bulk/{run_id}", response_model=BulkRunOut)
 def get_bulk_run(run_id: int) -> BulkRunOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         run = session.get(BulkRun, run_id)
         if run is None:
             raise NotFound(f"bulk run {run_id} does not exist")

@@ -3,60 +3,84 @@ vendor family) and zones. What ONUs or OLTs still use cannot be deleted (409).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import audit
 from core.db import session_scope
+from core.inputs import InputModel, LongText
 from core.models import VendorFamily
 from oms import in_use
 from oms.errors import Conflict, get_or_404
 from oms.models import OnuType, OnuTypeOltMapping, Tr069DataModel, Zone
-from oms.schemas import DEFAULT_ACTOR, Actor, http_errors
+from oms.schemas import DEFAULT_ACTOR, Actor
+from vendor_cli.tokens import OneLine, OnuTypeName, ProfileName
+
+#: a name shown to people (vendor, model, zone): one line
+Label = Annotated[OneLine, Field(min_length=1, max_length=64)]
 
 router = APIRouter(tags=["reference data"])
 
 
-class OnuTypeMappingIn(BaseModel):
+class OnuTypeMappingIn(InputModel):
+    vendor_family: VendorFamily
+    service_profile: ProfileName | None = Field(None, description="Huawei ONT service profile name")
+    olt_onu_type: OnuTypeName | None = Field(None, description="ZTE OLT-side ONU type name")
+
+
+class OnuTypeMappingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     vendor_family: VendorFamily
-    service_profile: str | None = Field(None, max_length=64, description="Huawei ONT service profile name")
-    olt_onu_type: str | None = Field(None, max_length=64, description="ZTE OLT-side ONU type name")
+    service_profile: str | None
+    olt_onu_type: str | None
 
 
-class OnuTypeIn(BaseModel):
-    vendor: str = Field(min_length=1, max_length=64)
-    model: str = Field(min_length=1, max_length=64)
+class OnuTypeIn(InputModel):
+    vendor: Label
+    model: Label
     eth_ports: int = Field(1, ge=0, le=64)
     pots_ports: int = Field(0, ge=0, le=16)
-    wifi_24ghz: bool = False
-    wifi_5ghz: bool = False
-    catv: bool = False
+    wifi_24ghz: StrictBool = False
+    wifi_5ghz: StrictBool = False
+    catv: StrictBool = False
     tr069_data_model: Tr069DataModel = Tr069DataModel.TR098
-    equipment_ids: list[str] = Field(default_factory=list, description="ids the OLT reports in autofind")
-    olt_mappings: list[OnuTypeMappingIn] = Field(default_factory=list)
+    equipment_ids: list[OnuTypeName] = Field(default_factory=list, max_length=50,
+                                             description="ids the OLT reports in autofind")
+    olt_mappings: list[OnuTypeMappingIn] = Field(default_factory=list, max_length=10)
 
 
-class OnuTypeOut(OnuTypeIn):
+class OnuTypeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    vendor: str
+    model: str
+    eth_ports: int
+    pots_ports: int
+    wifi_24ghz: bool
+    wifi_5ghz: bool
+    catv: bool
+    tr069_data_model: Tr069DataModel
+    equipment_ids: list[str]
+    olt_mappings: list[OnuTypeMappingOut]
 
 
-class ZoneIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = ""
+class ZoneIn(InputModel):
+    name: Label
+    description: LongText = ""
 
 
-class ZoneOut(ZoneIn):
+class ZoneOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    name: str
+    description: str
 
 
 # --- ONU types --------------------------------------------------------------------------------
@@ -73,7 +97,7 @@ def list_onu_types() -> list[OnuTypeOut]:
 
 @router.post("/onu-types", response_model=OnuTypeOut, status_code=201)
 def create_onu_type(body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         _check_type_free(session, body.vendor, body.model)
         onu_type = OnuType(**body.model_dump(exclude={"olt_mappings"}))
         onu_type.olt_mappings = [OnuTypeOltMapping(**m.model_dump()) for m in _one_per_family(body.olt_mappings)]
@@ -85,7 +109,7 @@ def create_onu_type(body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut
 
 @router.put("/onu-types/{onu_type_id}", response_model=OnuTypeOut)
 def replace_onu_type(onu_type_id: int, body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu_type = _onu_type(session, onu_type_id)
         before = OnuTypeOut.model_validate(onu_type).model_dump(mode="json")
         if (body.vendor, body.model) != (onu_type.vendor, onu_type.model):
@@ -111,7 +135,7 @@ def replace_onu_type(onu_type_id: int, body: OnuTypeIn, actor: Actor = DEFAULT_A
 
 @router.delete("/onu-types/{onu_type_id}", status_code=204)
 def delete_onu_type(onu_type_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         onu_type = _onu_type(session, onu_type_id)
         in_use.check_onu_type_unused(session, onu_type.id, f"{onu_type.vendor} {onu_type.model}")
         audit(session, actor, "delete", "onu_type", onu_type.id,
@@ -147,7 +171,7 @@ def list_zones() -> list[ZoneOut]:
 
 @router.post("/zones", response_model=ZoneOut, status_code=201)
 def create_zone(body: ZoneIn, actor: Actor = DEFAULT_ACTOR) -> ZoneOut:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         if session.execute(select(Zone.id).where(Zone.name == body.name)).first():
             raise Conflict(f"zone {body.name!r} already exists")
         zone = Zone(**body.model_dump())
@@ -159,7 +183,7 @@ def create_zone(body: ZoneIn, actor: Actor = DEFAULT_ACTOR) -> ZoneOut:
 
 @router.delete("/zones/{zone_id}", status_code=204)
 def delete_zone(zone_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
-    with http_errors(), session_scope() as session:
+    with session_scope() as session:
         zone = get_or_404(session, Zone, zone_id, "zone")
         in_use.check_zone_unused(session, zone.id, zone.name)
         if zone.sites:

@@ -6,20 +6,19 @@ Handlers are plain `def` (FastAPI's threadpool); the SNMP test runs its own even
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from core.db import session_scope
+from core.inputs import Finite, InputModel, Int4, PlainValue
 from core.models import VendorFamily
-from oms.errors import Conflict, OmsError
+from oms.errors import Conflict
 from oms.models import SnmpAuthProtocol, SnmpMetric, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
 from oms.monitoring import settings as service
-from oms.schemas import DEFAULT_ACTOR, Actor
+from oms.schemas import DEFAULT_ACTOR, Actor, HostName, PollInterval
 
 router = APIRouter(tags=["system settings", "monitoring"])
 
@@ -55,23 +54,32 @@ class OidMapDetail(OidMapOut):
     default: dict[str, Any] | None  # the shipped default row, for comparing and resetting
 
 
-class OidMapUpdate(BaseModel):
-    """Only the fields sent are changed; unknown field names are refused (a typo must not pass silently)."""
+#: a short setting word (poll class, index format, value type); validate_entry says if it is known
+Word = Annotated[str, StringConstraints(max_length=64)]
+#: a raw SNMP value as the agent sends it (integer, text) or its meaning
+RawValue = PlainValue
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+#: a community or USM key: one line (an empty string clears the stored one)
+SnmpSecret = Annotated[str, StringConstraints(max_length=128, pattern=ONE_LINE)]
 
-    model_config = ConfigDict(extra="forbid")
 
-    poll_class: str | None = None
-    oid: str | None = None
-    index_format: str | None = None
-    value_type: str | None = None
-    scale: float | None = None
-    offset: float | None = None
-    sentinels: list[Any] | None = None
-    value_map: dict[str, Any] | None = None
-    valid_min: float | None = None
-    valid_max: float | None = None
+class OidMapUpdate(InputModel):
+    """Only the fields sent are changed; unknown field names are refused (a typo must not pass silently).
+    Types are only as strict as the JSON shape needs: validate_entry judges the values and reports
+    every problem at once."""
+
+    poll_class: Word | None = None
+    oid: Annotated[str, StringConstraints(max_length=200)] | None = None
+    index_format: Word | None = None
+    value_type: Word | None = None
+    scale: Finite | None = None
+    offset: Finite | None = None
+    sentinels: list[RawValue] | None = Field(None, max_length=50)
+    value_map: dict[Annotated[str, StringConstraints(max_length=64)], RawValue] | None = Field(None, max_length=200)
+    valid_min: Finite | None = None
+    valid_max: Finite | None = None
     source: str | None = Field(None, max_length=4000)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 NULLABLE_MAP_FIELDS = {"valid_min", "valid_max"}
@@ -87,7 +95,7 @@ def list_oid_maps(
 
 @router.get("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail)
 def get_oid_map(map_id: int) -> OidMapDetail:
-    with _errors(), session_scope() as session:
+    with session_scope() as session:
         return _map_detail(service.get_oid_map(session, map_id))
 
 
@@ -98,13 +106,13 @@ def update_oid_map(map_id: int, body: OidMapUpdate, actor: Actor = DEFAULT_ACTOR
         for k, v in body.model_dump(exclude_unset=True).items()
         if v is not None or k in NULLABLE_MAP_FIELDS
     }
-    with _errors(), session_scope() as session:
+    with session_scope() as session:
         return _map_detail(service.update_oid_map(session, map_id, changes, actor))
 
 
 @router.post("/settings/snmp-oid-maps/{map_id}/reset", response_model=OidMapDetail)
 def reset_oid_map(map_id: int, actor: Actor = DEFAULT_ACTOR) -> OidMapDetail:
-    with _errors(), session_scope() as session:
+    with session_scope() as session:
         return _map_detail(service.reset_oid_map(session, map_id, actor))
 
 
@@ -125,28 +133,28 @@ def _map_detail(row: SnmpOidMap) -> OidMapDetail:
 # --- per-OLT SNMP settings --------------------------------------------------------------------
 
 
-class SnmpSettingsIn(BaseModel):
-    """A secret that is not sent (or null) keeps the stored one; an empty string clears it."""
+class SnmpSettingsIn(InputModel):
+    """A secret that is not sent (or null) keeps the stored one; an empty string clears it.
+    Numbers are only bounded by what can be stored: the service judges their sense and
+    reports every problem at once."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = True
+    enabled: StrictBool = True
     version: SnmpVersion = SnmpVersion.V2C
-    host: str | None = Field(None, min_length=1, max_length=255, description="default: the OLT's mgmt_host")
-    port: int = 161
-    community: str | None = Field(None, description="write-only")
-    v3_username: str | None = Field(None, max_length=100)
+    host: HostName | None = Field(None, description="default: the OLT's mgmt_host")
+    port: Int4 = 161
+    community: SnmpSecret | None = Field(None, description="write-only")
+    v3_username: Annotated[str, StringConstraints(max_length=100, pattern=ONE_LINE)] | None = None
     v3_auth_protocol: SnmpAuthProtocol = SnmpAuthProtocol.NONE
-    v3_auth_key: str | None = Field(None, description="write-only")
+    v3_auth_key: SnmpSecret | None = Field(None, description="write-only")
     v3_priv_protocol: SnmpPrivProtocol = SnmpPrivProtocol.NONE
-    v3_priv_key: str | None = Field(None, description="write-only")
-    timeout_s: float = 2.0
-    retries: int = 1
-    max_repetitions: int = 25
-    max_outstanding: int = 4
-    max_requests_per_s: float = 50.0
-    status_poll_interval_s: int | None = Field(None, description="on the OLT; unchanged when not sent")
-    optical_poll_interval_s: int | None = Field(None, description="on the OLT; unchanged when not sent")
+    v3_priv_key: SnmpSecret | None = Field(None, description="write-only")
+    timeout_s: Finite = 2.0
+    retries: Int4 = 1
+    max_repetitions: Int4 = 25
+    max_outstanding: Int4 = 4
+    max_requests_per_s: Finite = 50.0
+    status_poll_interval_s: PollInterval | None = Field(None, description="on the OLT; unchanged when not sent")
+    optical_poll_interval_s: PollInterval | None = Field(None, description="on the OLT; unchanged when not sent")
 
 
 class SnmpSettingsOut(BaseModel):
@@ -184,39 +192,27 @@ class SnmpTestOut(BaseModel):
 
 @router.get("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
 def get_snmp_settings(olt_id: int) -> SnmpSettingsOut:
-    with _errors(), session_scope() as session:
+    with session_scope() as session:
         return SnmpSettingsOut(**service.snmp_settings_view(service.get_olt(session, olt_id)))
 
 
 @router.put("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
 def put_snmp_settings(olt_id: int, body: SnmpSettingsIn, actor: Actor = DEFAULT_ACTOR) -> SnmpSettingsOut:
     data = service.SnmpSettingsInput(**{k: getattr(v, "value", v) for k, v in body.model_dump().items()})
-    with _errors(), session_scope() as session:
+    with session_scope() as session:
         olt = service.save_snmp_settings(session, olt_id, data, actor)
         return SnmpSettingsOut(**service.snmp_settings_view(olt))
 
 
 @router.post("/olts/{olt_id}/snmp/test", response_model=SnmpTestOut)
 def test_snmp_settings(olt_id: int) -> SnmpTestOut:
-    with _errors():  # noqa: SIM117  # the session must close before the (slow) SNMP test
-        with session_scope() as session:
-            olt = service.get_olt(session, olt_id)
-            if olt.snmp is None:
-                raise Conflict(f"OLT {olt.name} has no SNMP settings yet: PUT /olts/{olt_id}/snmp first")
-            target = service.target_for_olt(olt, olt.snmp)
-        answer = service.run_snmp_test(target)  # outside the session: no connection held while waiting
+    with session_scope() as session:
+        olt = service.get_olt(session, olt_id)
+        if olt.snmp is None:
+            raise Conflict(f"OLT {olt.name} has no SNMP settings yet: PUT /olts/{olt_id}/snmp first")
+        target = service.target_for_olt(olt, olt.snmp)
+    answer = service.run_snmp_test(target)  # outside the session: no connection held while waiting
     return SnmpTestOut(target=target.label, **answer)
 
 
 test_snmp_settings.__test__ = False  # type: ignore[attr-defined]  # a handler, not a pytest test
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """InvalidSettings answers 422 with the list of problems; other OmsErrors with their status."""
-    try:
-        yield
-    except service.InvalidSettings as exc:
-        raise HTTPException(422, detail={"message": str(exc), "problems": exc.problems}) from exc
-    except OmsError as exc:
-        raise HTTPException(exc.status, detail=str(exc)) from exc

@@ -6,26 +6,24 @@ database work never blocks the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Header
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from core.db import session_scope
+from core.inputs import Id, InputModel, PlainValue
 from core.models import VendorFamily
 from oms import cli_templates
-from oms.errors import OmsError
 from oms.models import CliAction, CliTemplate
 from vendor_cli.base import TEMPLATE_CONTEXT_DOC
-from vendor_cli.render import TemplateError
+from vendor_cli.render import MAX_TEMPLATE_CHARS
 
 router = APIRouter(prefix="/settings/cli-templates", tags=["system settings"])
 
 Author = Annotated[str, Header(alias="X-Ponstack-User", min_length=1, max_length=100)]
-MAX_BODY_CHARS = 65_536
+MAX_BODY_CHARS = MAX_TEMPLATE_CHARS
 
 
 class TemplateSummary(BaseModel):
@@ -53,14 +51,21 @@ class TemplateVersionOut(BaseModel):
     created_at: datetime
 
 
-class TemplateUpdate(BaseModel):
+class TemplateUpdate(InputModel):
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
     comment: str = Field(default="", max_length=1000)
 
 
-class PreviewRequest(BaseModel):
-    context: dict[str, Any] = Field(default_factory=dict)  # overrides on top of the sample / ONU context
-    onu_id: int | None = None
+#: a plain value of the template context (what TEMPLATE_CONTEXT_DOC lists)
+ContextScalar = PlainValue
+ContextKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ContextValue = ContextScalar | dict[ContextKey, ContextScalar] | list[ContextScalar]
+
+
+class PreviewRequest(InputModel):
+    #: overrides on top of the sample / ONU context
+    context: dict[ContextKey, ContextValue] = Field(default_factory=dict, max_length=100)
+    onu_id: Id | None = None
 
 
 class PreviewOut(BaseModel):
@@ -77,13 +82,13 @@ def list_cli_templates(family: VendorFamily | None = None) -> list[TemplateSumma
 
 @router.get("/{family}/{action}", response_model=TemplateDetail)
 def get_cli_template(family: VendorFamily, action: CliAction) -> TemplateDetail:
-    with _http_errors(), session_scope() as session:
+    with session_scope() as session:
         return _detail(cli_templates.get_template(session, family, action))
 
 
 @router.get("/{family}/{action}/versions", response_model=list[TemplateVersionOut])
 def list_cli_template_versions(family: VendorFamily, action: CliAction) -> list[TemplateVersionOut]:
-    with _http_errors(), session_scope() as session:
+    with session_scope() as session:
         history = cli_templates.template_history(session, family, action)
         return [TemplateVersionOut.model_validate(v) for v in history]
 
@@ -92,32 +97,22 @@ def list_cli_template_versions(family: VendorFamily, action: CliAction) -> list[
 def update_cli_template(
     family: VendorFamily, action: CliAction, update: TemplateUpdate, author: Author = "api"
 ) -> TemplateDetail:
-    with _http_errors(), session_scope() as session:
+    with session_scope() as session:
         template = cli_templates.update_template(session, family, action, update.body, author, update.comment)
         return _detail(template)
 
 
 @router.post("/{family}/{action}/preview", response_model=PreviewOut)
 def preview_cli_template(family: VendorFamily, action: CliAction, request: PreviewRequest) -> PreviewOut:
-    with _http_errors(), session_scope() as session:
+    with session_scope() as session:
         rendered = cli_templates.preview(session, family, action, request.context, request.onu_id)
         return PreviewOut(**rendered)
 
 
 @router.post("/{family}/{action}/reset", response_model=TemplateDetail)
 def reset_cli_template(family: VendorFamily, action: CliAction, author: Author = "api") -> TemplateDetail:
-    with _http_errors(), session_scope() as session:
+    with session_scope() as session:
         return _detail(cli_templates.reset_to_default(session, family, action, author))
-
-
-@contextmanager
-def _http_errors() -> Iterator[None]:
-    try:
-        yield
-    except TemplateError as exc:
-        raise HTTPException(422, detail={"error": str(exc), "line": exc.line}) from exc
-    except OmsError as exc:  # not found, ONU of another family, provisioning data missing
-        raise HTTPException(exc.status, detail=str(exc)) from exc
 
 
 def _summary(template: CliTemplate) -> TemplateSummary:

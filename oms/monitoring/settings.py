@@ -50,6 +50,9 @@ class InvalidSettings(OmsError):
         self.subject = subject
         self.problems = problems
 
+    def extensions(self) -> dict[str, Any]:
+        return {"errors": [{"loc": ["body"], "msg": problem, "type": "invalid"} for problem in self.problems]}
+
 
 # --- SNMP target ------------------------------------------------------------------------------
 

@@ -5,22 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import oms.services
-from core.db import set_database_url
-from oms.api import jobs, olts, onus, provisioning
+from api.app import create_app
 
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    """The OMS device-facing routers on a fresh database."""
-    set_database_url(db_url)
-    app = FastAPI()
-    for module in (olts, onus, jobs, provisioning):
-        app.include_router(module.router)
-    return TestClient(app)
+    """The API on a fresh database."""
+    return TestClient(create_app(db_url))
 
 
 @pytest.fixture

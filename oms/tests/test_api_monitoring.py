@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, text
 
-from core.db import get_engine, session_scope, set_database_url
+from api.app import create_app
+from core.db import get_engine, session_scope
 from core.models import Setting, Vendor
-from oms.api import monitoring
 from oms.models import (
     Olt,
     OltBoard,
@@ -48,10 +47,7 @@ class Net:
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    set_database_url(db_url)
-    app = FastAPI()
-    app.include_router(monitoring.router)
-    return TestClient(app)
+    return TestClient(create_app(db_url))
 
 
 def _olt(session: Any, name: str, vendor_slug: str, family: str, zone: Zone | None) -> Olt:

@@ -112,7 +112,9 @@ def test_duplicate_name_and_unknown_olt(client: TestClient) -> None:
     ]:
         answer = client.request(method, path, json={} if method == "patch" else None)
         assert answer.status_code == 404, (method, path, answer.text)
-        assert answer.json() == {"detail": "OLT 999 does not exist"}
+        assert answer.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
+                                 "detail": "OLT 999 does not exist"}
+        assert answer.headers["content-type"] == "application/problem+json"
 
 
 def test_delete_refused_while_onus_are_provisioned(client: TestClient, db_url: str) -> None:

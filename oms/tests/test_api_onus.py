@@ -245,7 +245,8 @@ def test_unknown_onu_and_job_are_404(client: TestClient, setup: Setup) -> None:
     ):
         answer = client.post(path)
         assert answer.status_code == 404, (path, answer.text)
-    assert client.get("/jobs/999999").json() == {"detail": "job 999999 does not exist"}
+    assert client.get("/jobs/999999").json()["detail"] == "job 999999 does not exist"
+    assert client.get("/jobs/2147483648").status_code == 404  # beyond any id: cannot exist
     assert client.get("/provisioning/bulk/999999").status_code == 404
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from core.db import session_scope, set_database_url
+from api.app import create_app
+from core.db import session_scope
 from core.models import AuditLog, Vendor
 from lab.snmp import SnmpAgent, free_udp_port
 from lab.zte_c320 import ZteC320
-from oms.api import snmp_settings
 from oms.models import Olt, OltSnmpSettings, SnmpOidMap
 from oms.monitoring.oid_defaults import DEFAULT_OID_MAPS
 from oms.monitoring.settings import CONTEXT_OPTION, target_for_olt
@@ -26,10 +25,7 @@ AUTH_KEY, PRIV_KEY = "auth-key-secret-1", "priv-key-secret-2"
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    set_database_url(db_url)
-    app = FastAPI()
-    app.include_router(snmp_settings.router)
-    return TestClient(app)
+    return TestClient(create_app(db_url))
 
 
 def _map_id(db_url: str, family: str, metric: str) -> int:
@@ -77,11 +73,11 @@ def test_a_typo_is_refused_with_every_problem_and_nothing_is_saved(client: TestC
         headers=ALICE,
     )
     assert response.status_code == 422, response.text
-    problems = response.json()["detail"]["problems"]
+    problems = [error["msg"] for error in response.json()["errors"]]
     assert len(problems) == 2
     assert "1.3.6.1.4.1.2011.6.128.1.1.2.51.1.4O" in problems[0] and "not a numeric OID" in problems[0]
     assert "unknown index_format 'huawei_gpon_onuu'" in problems[1]
-    assert "huawei_smartax/onu_rx_power" in response.json()["detail"]["message"]
+    assert "huawei_smartax/onu_rx_power" in response.json()["detail"]
     assert client.get(f"/settings/snmp-oid-maps/{map_id}").json() == before
     assert _audit(db_url, "snmp_oid_map") == []
 
@@ -239,11 +235,12 @@ def test_invalid_settings_are_refused_and_not_saved(
     olt_id = _add_olt(db_url, "zte-2")
     response = client.put(f"/olts/{olt_id}/snmp", json=body)
     assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
     if problems is not None:
-        assert detail["problems"] == problems
+        assert [error["msg"] for error in response.json()["errors"]] == problems
     else:
-        assert "max_repetitions 500" in detail["message"] and "retries must be 0 or more" in detail["message"]
+        detail = response.json()["detail"]
+        assert "max_repetitions 500" in detail and "retries must be 0 or more" in detail
     assert client.get(f"/olts/{olt_id}/snmp").json()["configured"] is False
     with session_scope(db_url) as session:
         olt = session.get_one(Olt, olt_id)

@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nornir.core.inventory import Host
 from sqlalchemy import delete, select
 
-from core.db import session_scope, set_database_url
+from api.app import create_app
+from core.db import session_scope
 from core.models import AuditLog, VendorFamily
 from lab.register import ensure_reference_data, new_sim, register_olt
 from oms import cli_templates
-from oms.api.templates import router
 from oms.dry_run import dry_run
 from oms.models import CliAction, CliTemplate, JobKind, Onu, OnuLifecycle, OnuType
 from vendor_cli.render import TemplateError
@@ -62,10 +61,7 @@ def no_device_contact(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    app = FastAPI()
-    app.include_router(router)
-    set_database_url(db_url)
-    return TestClient(app)
+    return TestClient(create_app(db_url))
 
 
 # --- seed -----------------------------------------------------------------
@@ -343,7 +339,8 @@ def test_api_refuses_an_invalid_template_with_its_line(client: TestClient) -> No
     body = "configure terminal\ninterface gpon_olt-{{ frame }}/{{ slot }}\nonu {{ onu_id }} type {{ typo }}\n"
     answer = client.put(f"{BASE}/zte_c6xx/authorize", json={"body": body})
     assert answer.status_code == 422
-    assert answer.json() == {"detail": {"error": "line 3: 'typo' is undefined", "line": 3}}
+    assert answer.json() == {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                             "detail": "line 3: 'typo' is undefined", "line": 3}
     assert client.get(f"{BASE}/zte_c6xx/authorize").json()["version"] == 1
 
 
@@ -357,7 +354,7 @@ def test_api_preview(client: TestClient, no_device_contact: None) -> None:
     broken = client.post(
         f"{BASE}/huawei_smartax/authorize/preview", json={"context": {"pppoe": "not-a-dict"}}
     )
-    assert broken.status_code == 422 and broken.json()["detail"]["line"] is not None
+    assert broken.status_code == 422 and broken.json()["line"] is not None
 
     missing_onu = client.post(f"{BASE}/huawei_smartax/authorize/preview", json={"onu_id": 999_999})
     assert missing_onu.status_code == 404
