@@ -99,7 +99,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _field_problem(error: dict[str, Any]) -> dict[str, Any]:
-    return {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+    loc, message = list(error.get("loc", ())), str(error.get("msg", ""))
+    nul = _NUL_AT.match(message)
+    if nul:  # core.inputs.InputModel names where the NUL is: make it the error's location
+        loc += nul["path"].split(".")
+        message = "text cannot contain the NUL character"
+    return {"loc": loc, "msg": message, "type": str(error.get("type", ""))}
+
+
+_NUL_AT = re.compile(r"^Value error, (?P<path>\S+): text cannot contain the NUL character$")
 
 
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) (?P<rest>.*)")
