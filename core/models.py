@@ -1,4 +1,5 @@
-"""Shared tables: vendors, settings, audit log, users and API tokens."""
+"""Shared tables: vendors, settings, audit log, and who may do what: users, API tokens,
+browser sessions, login attempts and restriction groups (a user's zones and OLTs)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, String, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TimestampMixin
+from core.crypto import EncryptedText
+from core.db import Base, TimestampMixin, metadata
 from core.types import enum_type
 
 
@@ -27,6 +29,7 @@ class Role(enum.StrEnum):
     NOC_ENGINEER = "noc_engineer"
     SUPPORT = "support"
     BILLING = "billing"
+    READ_ONLY = "read_only"
 
 
 class Vendor(Base):
@@ -76,9 +79,11 @@ class User(TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")  # disabled, never deleted
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)  # second factor, when enrolled
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    restriction_groups: Mapped[list[RestrictionGroup]] = relationship(secondary="user_restriction_groups")
 
 
 class ApiToken(Base):
@@ -95,5 +100,74 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: acts with this role's permissions (never more than the user's own); None: the user's role
+    role: Mapped[Role | None] = mapped_column(enum_type(Role, "token_role"))
+    #: acts only on this group's zones and OLTs (within the user's own); None: the user's scope
+    restriction_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("restriction_groups.id", ondelete="RESTRICT"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+user_restriction_groups = Table(
+    "user_restriction_groups",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("restriction_groups.id", ondelete="CASCADE"), primary_key=True),
+)
+restriction_group_zones = Table(
+    "restriction_group_zones",
+    metadata,
+    Column("group_id", ForeignKey("restriction_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("zone_id", ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True),
+)
+restriction_group_olts = Table(
+    "restriction_group_olts",
+    metadata,
+    Column("group_id", ForeignKey("restriction_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("olt_id", ForeignKey("olts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RestrictionGroup(Base):
+    """Zones and OLTs a user acts on (an engineer of one region sees and acts only there).
+    A user in no group is not restricted; in several, their union."""
+
+    __tablename__ = "restriction_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class UserSession(Base):
+    """A browser session: the cookie holds a random key, the row its digest and CSRF token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(128), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for rate limiting per user and per address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
