@@ -1,15 +1,19 @@
-"""List query parameters: pagination plus per-resource filters.
+"""List query parameters: core.paging's `limit`/`offset` plus per-resource filters.
 
 Each model is used as `Annotated[XFilter, Query()]`; unknown parameters are
 rejected (422) so a misspelt filter never silently returns everything."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from pydantic import Field
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from core.inputs import Count, Id, InputModel, IsoDate, IsoDateTime, SearchText
+from core.db import Base
+from core.inputs import Id, IsoDate, IsoDateTime, SearchText
 from core.models import VendorFamily
+from core.paging import PageQuery
 from crm.models import (
     Customer,
     CustomerStatus,
@@ -26,28 +30,27 @@ from crm.models import (
 )
 from oms.models import PlanOltProfile
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-
 
 def _contains(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-class ListQuery(InputModel):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: Count = 0
+class CrmFilter(PageQuery):
+    """A page of one model's rows, narrowed by the filters sent."""
+
+    model: ClassVar[type[Base]]
 
     def conditions(self) -> list[ColumnElement[bool]]:
         return []
 
-    def apply(self, stmt: Select) -> Select:  # type: ignore[type-arg]
-        conditions = self.conditions()
-        return stmt.where(and_(*conditions)) if conditions else stmt
+    def statement(self) -> Select[Any]:
+        return select(self.model).where(*self.conditions())
 
 
-class CustomerFilter(ListQuery):
+class CustomerFilter(CrmFilter):
+    model = Customer
+
     q: SearchText | None = Field(None, description="substring of code, name, email or phone")
     code: SearchText | None = None
     status: CustomerStatus | None = None
@@ -65,7 +68,9 @@ class CustomerFilter(ListQuery):
         return found
 
 
-class ServicePlanFilter(ListQuery):
+class ServicePlanFilter(CrmFilter):
+    model = ServicePlan
+
     q: SearchText | None = Field(None, description="substring of the plan name")
     is_active: bool | None = None
     vendor_family: VendorFamily | None = Field(None, description="plans mapped to this vendor family")
@@ -84,7 +89,9 @@ class ServicePlanFilter(ListQuery):
         return found
 
 
-class SubscriptionFilter(ListQuery):
+class SubscriptionFilter(CrmFilter):
+    model = Subscription
+
     customer_id: Id | None = None
     plan_id: Id | None = None
     status: SubscriptionStatus | None = None
@@ -103,7 +110,9 @@ class SubscriptionFilter(ListQuery):
         return found
 
 
-class InvoiceFilter(ListQuery):
+class InvoiceFilter(CrmFilter):
+    model = Invoice
+
     customer_id: Id | None = None
     status: InvoiceStatus | None = None
     number: SearchText | None = None
@@ -128,7 +137,9 @@ class InvoiceFilter(ListQuery):
         return found
 
 
-class PaymentFilter(ListQuery):
+class PaymentFilter(CrmFilter):
+    model = Payment
+
     customer_id: Id | None = None
     invoice_id: Id | None = None
     method: PaymentMethod | None = None
@@ -150,7 +161,9 @@ class PaymentFilter(ListQuery):
         return found
 
 
-class TicketFilter(ListQuery):
+class TicketFilter(CrmFilter):
+    model = Ticket
+
     q: SearchText | None = Field(None, description="substring of the subject")
     customer_id: Id | None = None
     onu_id: Id | None = None

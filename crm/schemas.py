@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -89,18 +89,9 @@ PppoeUsername = CliUsername
 
 PppoePassword = CliSecret
 
-T = TypeVar("T")
-
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-
-
-class Page(BaseModel, Generic[T]):
-    count: int
-    limit: int
-    offset: int
-    results: list[T]
 
 
 # --- customers ---------------------------------------------------------------

@@ -1,11 +1,12 @@
 """CRM business rules. Every change is flushed (so database constraints report
-here, as CrmError) and audited in the caller's transaction."""
+here, as CrmError) and audited in the caller's transaction, with the authenticated
+principal (core.access) as its actor. Customers, subscriptions and service plans carry
+a version (`version`, their ETag): an update naming an older one is refused (412)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
@@ -14,13 +15,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
-from sqlalchemy.orm.interfaces import ORMOption
 
+from core.access import Principal
 from core.audit import audit
-from core.db import Base
+from core.concurrency import check_if_match, etag
+from core.db import Base, TimestampMixin
 from core.errors import DomainError
 from crm import schemas
-from crm.filters import ListQuery
 from crm.models import (
     Customer,
     CustomerStatus,
@@ -39,7 +40,7 @@ from oms.errors import Conflict as OmsConflict
 from oms.models import PlanOltProfile
 
 M = TypeVar("M", bound=Base)
-R = TypeVar("R", bound=BaseModel)
+V = TypeVar("V", Customer, Subscription, ServicePlan)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -65,14 +66,6 @@ class Invalid(CrmError):
 
 
 # --- plumbing ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeContext:
-    """Who makes a change, for the audit log."""
-
-    actor: str = "api"
-    request_id: str | None = None
 
 
 LABELS: dict[type[Base], str] = {
@@ -109,7 +102,7 @@ def snapshot(obj: Base) -> dict[str, Any]:
 
 def record(
     session: Session,
-    ctx: ChangeContext,
+    who: Principal,
     action: str,
     obj: Base,
     before: dict[str, Any] | None,
@@ -119,15 +112,28 @@ def record(
     obj_type = LABELS[type(obj)].replace(" ", "_")
     audit(
         session,
-        ctx.actor,
+        who.username,
         action,
         obj_type,
         getattr(obj, "id", None),
         before,
         after,
         message=message,
-        request_id=ctx.request_id,
+        request_id=who.request_id,
     )
+
+
+def version(obj: Customer | Subscription | ServicePlan) -> str:
+    """The ETag of a record: it changes whenever the record (or a plan's profiles) does."""
+    return etag(type(obj).__tablename__, obj.id, obj.updated_at)
+
+
+def for_update(session: Session, model: type[V], obj_id: int, if_match: str | None) -> V:
+    """The record, locked until commit, after checking `If-Match` against its version: two
+    operators sending the same ETag at once cannot both write (the second gets 412)."""
+    obj = get_or_404(session, model, obj_id, lock=True)
+    check_if_match(if_match, version(obj), describe(obj))
+    return obj
 
 
 def get_or_404(session: Session, model: type[M], obj_id: int, lock: bool = False) -> M:
@@ -175,70 +181,65 @@ def flush(session: Session, what: str) -> None:
         raise constraint_error(exc, what) from exc
 
 
-def list_page(
-    session: Session, model: type[M], query: ListQuery, read: type[R], *options: ORMOption
-) -> schemas.Page[R]:
-    count = session.scalar(query.apply(select(func.count()).select_from(model))) or 0
-    stmt = query.apply(select(model)).order_by(model.id).limit(query.limit).offset(query.offset)  # type: ignore[attr-defined]
-    rows = session.scalars(stmt.options(*options)).all()
-    return schemas.Page[read](
-        count=count, limit=query.limit, offset=query.offset, results=[read.model_validate(r) for r in rows]
-    )
-
-
 def _apply(obj: Base, changes: dict[str, Any]) -> None:
     for field, value in changes.items():
         setattr(obj, field, value)
 
 
-def _create(session: Session, ctx: ChangeContext, obj: M) -> M:
+def _create(session: Session, who: Principal, obj: M) -> M:
     session.add(obj)
     flush(session, describe(obj))
-    record(session, ctx, "create", obj, None)
+    record(session, who, "create", obj, None)
     return obj
 
 
 def _finish_update(
-    session: Session, ctx: ChangeContext, obj: M, before: dict[str, Any], message: str = ""
+    session: Session, who: Principal, obj: M, before: dict[str, Any], message: str = ""
 ) -> M:
     flush(session, describe(obj))
-    if snapshot(obj) != before or message:
-        record(session, ctx, "update", obj, before, message)
+    after = snapshot(obj)
+    changed = after != before
+    if changed and isinstance(obj, TimestampMixin) and after.get("updated_at") == before.get("updated_at"):
+        # only rows hanging off it changed (a plan's profiles): its version moves on all the same
+        obj.updated_at = func.now()
+        flush(session, describe(obj))
+    if changed or message:
+        record(session, who, "update", obj, before, message)
     return obj
 
 
-def _delete(session: Session, ctx: ChangeContext, obj: Base) -> None:
+def _delete(session: Session, who: Principal, obj: Base) -> None:
     before = snapshot(obj)
     what = describe(obj)
     session.delete(obj)
     flush(session, what)
-    record(session, ctx, "delete", obj, before)
+    record(session, who, "delete", obj, before)
 
 
 # --- customers -----------------------------------------------------------------
 
 
-def create_customer(session: Session, data: schemas.CustomerCreate, ctx: ChangeContext) -> Customer:
-    return _create(session, ctx, Customer(**data.model_dump()))
+def create_customer(session: Session, data: schemas.CustomerCreate, who: Principal) -> Customer:
+    return _create(session, who, Customer(**data.model_dump()))
 
 
 def update_customer(
-    session: Session, customer_id: int, data: schemas.CustomerUpdate, ctx: ChangeContext
+    session: Session, customer_id: int, data: schemas.CustomerUpdate, who: Principal, if_match: str | None = None
 ) -> Customer:
-    customer = get_or_404(session, Customer, customer_id)
+    customer = for_update(session, Customer, customer_id, if_match)
     before = snapshot(customer)
     _apply(customer, data.changes())
-    return _finish_update(session, ctx, customer, before)
+    return _finish_update(session, who, customer, before)
 
 
-def delete_customer(session: Session, customer_id: int, ctx: ChangeContext) -> None:
+def delete_customer(session: Session, customer_id: int, who: Principal) -> None:
     customer = get_or_404(session, Customer, customer_id)
     if customer.subscriptions:
         raise Conflict(
             f"customer {customer_id} has {len(customer.subscriptions)} subscription(s); "
             "cancel and delete them first"
         )
-    _delete(session, ctx, customer)
+    _delete(session, who, customer)
 
 
 # --- service plans -------------------------------------------------------------
@@ -265,37 +266,38 @@ def _sync_profiles(plan: ServicePlan, wanted: Sequence[schemas.ServicePlanProfil
             plan.profiles.append(_profile_row(profile))
 
 
-def create_plan(session: Session, data: schemas.ServicePlanCreate, ctx: ChangeContext) -> ServicePlan:
+def create_plan(session: Session, data: schemas.ServicePlanCreate, who: Principal) -> ServicePlan:
     plan = ServicePlan(
         **data.model_dump(exclude={"profiles"}), profiles=[_profile_row(p) for p in data.profiles]
     )
-    return _create(session, ctx, plan)
+    return _create(session, who, plan)
 
 
 def update_plan(
-    session: Session, plan_id: int, data: schemas.ServicePlanUpdate, ctx: ChangeContext
+    session: Session, plan_id: int, data: schemas.ServicePlanUpdate, who: Principal, if_match: str | None = None
 ) -> ServicePlan:
-    plan = get_or_404(session, ServicePlan, plan_id)
+    plan = for_update(session, ServicePlan, plan_id, if_match)
     before = snapshot(plan)
     _apply(plan, data.changes(exclude=frozenset({"profiles"})))
     if data.profiles is not None:
         _sync_profiles(plan, data.profiles)
-    return _finish_update(session, ctx, plan, before)
+    return _finish_update(session, who, plan, before)
 
 
 def put_plan_profile(
-    session: Session, plan_id: int, profile: schemas.ServicePlanProfileIn, ctx: ChangeContext
+    session: Session, plan_id: int, profile: schemas.ServicePlanProfileIn, who: Principal,
+    if_match: str | None = None,
 ) -> ServicePlan:
     """Create or replace the plan's mapping for one vendor family."""
-    plan = get_or_404(session, ServicePlan, plan_id)
+    plan = for_update(session, ServicePlan, plan_id, if_match)
     before = snapshot(plan)
     others = [schemas.ServicePlanProfileIn.model_validate(p, from_attributes=True) for p in plan.profiles]
     kept = [p for p in others if p.vendor_family != profile.vendor_family]
     _sync_profiles(plan, [*kept, profile])
-    return _finish_update(session, ctx, plan, before)
+    return _finish_update(session, who, plan, before)
 
 
-def delete_plan_profile(session: Session, plan_id: int, family: str, ctx: ChangeContext) -> ServicePlan:
+def delete_plan_profile(session: Session, plan_id: int, family: str, who: Principal) -> ServicePlan:
     plan = get_or_404(session, ServicePlan, plan_id)
     row = next((p for p in plan.profiles if p.vendor_family == family), None)
     if row is None:
@@ -303,13 +305,13 @@ def delete_plan_profile(session: Session, plan_id: int, family: str, ctx: Change
     before = snapshot(plan)
     _refuse_in_use(in_use.check_plan_family_unused, session, plan.id, plan.name, str(family))
     plan.profiles.remove(row)
-    return _finish_update(session, ctx, plan, before)
+    return _finish_update(session, who, plan, before)
 
 
-def delete_plan(session: Session, plan_id: int, ctx: ChangeContext) -> None:
+def delete_plan(session: Session, plan_id: int, who: Principal) -> None:
     plan = get_or_404(session, ServicePlan, plan_id)
     _refuse_in_use(in_use.check_plan_unused, session, plan.id, plan.name)
-    _delete(session, ctx, plan)
+    _delete(session, who, plan)
 
 
 def _refuse_in_use(check: Any, *args: Any) -> None:
@@ -361,7 +363,7 @@ def _check_dates(subscription: Subscription) -> None:
 
 
 def create_subscription(
-    session: Session, data: schemas.SubscriptionCreate, ctx: ChangeContext
+    session: Session, data: schemas.SubscriptionCreate, who: Principal
 ) -> Subscription:
     subscription = Subscription(
         customer=require(session, Customer, data.customer_id, "customer_id"),
@@ -375,7 +377,7 @@ def create_subscription(
     _check_plan_on_sale(subscription.plan, subscription)
     change_subscription_status(subscription, data.status)
     _check_dates(subscription)
-    return _create(session, ctx, subscription)
+    return _create(session, who, subscription)
 
 
 def _password_message(data: schemas.SubscriptionUpdate) -> str:
@@ -385,9 +387,10 @@ def _password_message(data: schemas.SubscriptionUpdate) -> str:
 
 
 def update_subscription(
-    session: Session, subscription_id: int, data: schemas.SubscriptionUpdate, ctx: ChangeContext
+    session: Session, subscription_id: int, data: schemas.SubscriptionUpdate, who: Principal,
+    if_match: str | None = None,
 ) -> Subscription:
-    subscription = get_or_404(session, Subscription, subscription_id)
+    subscription = for_update(session, Subscription, subscription_id, if_match)
     before = snapshot(subscription)
     if data.plan_id is not None and data.plan_id != subscription.plan_id:
         if subscription.status == SubscriptionStatus.CANCELLED:
@@ -401,16 +404,16 @@ def update_subscription(
     if data.status is not None:
         change_subscription_status(subscription, data.status)
     _check_dates(subscription)
-    return _finish_update(session, ctx, subscription, before, _password_message(data))
+    return _finish_update(session, who, subscription, before, _password_message(data))
 
 
-def delete_subscription(session: Session, subscription_id: int, ctx: ChangeContext) -> None:
+def delete_subscription(session: Session, subscription_id: int, who: Principal) -> None:
     subscription = get_or_404(session, Subscription, subscription_id)
     if subscription.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED):
         raise Conflict(
             f"subscription {subscription_id} is {subscription.status.value}; cancel it before deleting it"
         )
-    _delete(session, ctx, subscription)
+    _delete(session, who, subscription)
 
 
 # --- invoices ------------------------------------------------------------------
@@ -444,7 +447,7 @@ def _next_invoice_id(session: Session) -> int:
     return session.execute(select(func.nextval(func.pg_get_serial_sequence("invoices", "id")))).scalar_one()
 
 
-def create_invoice(session: Session, data: schemas.InvoiceCreate, ctx: ChangeContext) -> Invoice:
+def create_invoice(session: Session, data: schemas.InvoiceCreate, who: Principal) -> Invoice:
     require(session, Customer, data.customer_id, "customer_id")
     invoice_id = _next_invoice_id(session)
     invoice = Invoice(
@@ -457,11 +460,11 @@ def create_invoice(session: Session, data: schemas.InvoiceCreate, ctx: ChangeCon
         lines=[_line_row(session, data.customer_id, line) for line in data.lines],
     )
     recompute_total(invoice)
-    return _create(session, ctx, invoice)
+    return _create(session, who, invoice)
 
 
 def update_invoice(
-    session: Session, invoice_id: int, data: schemas.InvoiceUpdate, ctx: ChangeContext
+    session: Session, invoice_id: int, data: schemas.InvoiceUpdate, who: Principal
 ) -> Invoice:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     _require_draft(invoice, "be changed")
@@ -470,21 +473,21 @@ def update_invoice(
     if data.lines is not None:
         invoice.lines = [_line_row(session, invoice.customer_id, line) for line in data.lines]
     recompute_total(invoice)
-    return _finish_update(session, ctx, invoice, before)
+    return _finish_update(session, who, invoice, before)
 
 
 def add_invoice_line(
-    session: Session, invoice_id: int, line: schemas.InvoiceLineIn, ctx: ChangeContext
+    session: Session, invoice_id: int, line: schemas.InvoiceLineIn, who: Principal
 ) -> Invoice:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     _require_draft(invoice, "get new lines")
     before = snapshot(invoice)
     invoice.lines.append(_line_row(session, invoice.customer_id, line))
     recompute_total(invoice)
-    return _finish_update(session, ctx, invoice, before)
+    return _finish_update(session, who, invoice, before)
 
 
-def delete_invoice_line(session: Session, invoice_id: int, line_id: int, ctx: ChangeContext) -> Invoice:
+def delete_invoice_line(session: Session, invoice_id: int, line_id: int, who: Principal) -> Invoice:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     line = next((li for li in invoice.lines if li.id == line_id), None)
     if line is None:
@@ -493,11 +496,11 @@ def delete_invoice_line(session: Session, invoice_id: int, line_id: int, ctx: Ch
     before = snapshot(invoice)
     invoice.lines.remove(line)
     recompute_total(invoice)
-    return _finish_update(session, ctx, invoice, before)
+    return _finish_update(session, who, invoice, before)
 
 
 def issue_invoice(
-    session: Session, invoice_id: int, data: schemas.InvoiceIssue, ctx: ChangeContext
+    session: Session, invoice_id: int, data: schemas.InvoiceIssue, who: Principal
 ) -> Invoice:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     _require_draft(invoice, "be issued")
@@ -513,10 +516,10 @@ def issue_invoice(
             f"invoice {invoice_id}: due_on {invoice.due_on} is before issued_on {invoice.issued_on}"
         )
     invoice.status = InvoiceStatus.ISSUED
-    return _finish_update(session, ctx, invoice, before, "issued")
+    return _finish_update(session, who, invoice, before, "issued")
 
 
-def void_invoice(session: Session, invoice_id: int, ctx: ChangeContext) -> Invoice:
+def void_invoice(session: Session, invoice_id: int, who: Principal) -> Invoice:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
         raise Conflict(f"invoice {invoice_id} is {invoice.status.value}; it cannot be voided")
@@ -526,13 +529,13 @@ def void_invoice(session: Session, invoice_id: int, ctx: ChangeContext) -> Invoi
         )
     before = snapshot(invoice)
     invoice.status = InvoiceStatus.VOID
-    return _finish_update(session, ctx, invoice, before, "voided")
+    return _finish_update(session, who, invoice, before, "voided")
 
 
-def delete_invoice(session: Session, invoice_id: int, ctx: ChangeContext) -> None:
+def delete_invoice(session: Session, invoice_id: int, who: Principal) -> None:
     invoice = get_or_404(session, Invoice, invoice_id, lock=True)
     _require_draft(invoice, "be deleted (void it instead)")
-    _delete(session, ctx, invoice)
+    _delete(session, who, invoice)
 
 
 # --- payments ------------------------------------------------------------------
@@ -567,16 +570,16 @@ def _check_payable(invoice: Invoice, customer_id: int, currency: str) -> None:
         raise Invalid(f"currency: invoice {invoice.id} is in {invoice.currency}, the payment in {currency}")
 
 
-def _settle_and_record(session: Session, ctx: ChangeContext, invoice: Invoice | None) -> None:
+def _settle_and_record(session: Session, who: Principal, invoice: Invoice | None) -> None:
     if invoice is None:
         return
     before = snapshot(invoice)
     message = settle_invoice(invoice)
     if message:
-        _finish_update(session, ctx, invoice, before, message)
+        _finish_update(session, who, invoice, before, message)
 
 
-def create_payment(session: Session, data: schemas.PaymentCreate, ctx: ChangeContext) -> Payment:
+def create_payment(session: Session, data: schemas.PaymentCreate, who: Principal) -> Payment:
     invoice = (
         require(session, Invoice, data.invoice_id, "invoice_id", lock=True)
         if data.invoice_id is not None
@@ -599,51 +602,51 @@ def create_payment(session: Session, data: schemas.PaymentCreate, ctx: ChangeCon
         invoice=invoice,
         **optional,
     )
-    _create(session, ctx, payment)
-    _settle_and_record(session, ctx, invoice)
+    _create(session, who, payment)
+    _settle_and_record(session, who, invoice)
     return payment
 
 
 def update_payment(
-    session: Session, payment_id: int, data: schemas.PaymentUpdate, ctx: ChangeContext
+    session: Session, payment_id: int, data: schemas.PaymentUpdate, who: Principal
 ) -> Payment:
     payment = get_or_404(session, Payment, payment_id)
     before = snapshot(payment)
     _apply(payment, data.changes())
-    return _finish_update(session, ctx, payment, before)
+    return _finish_update(session, who, payment, before)
 
 
-def delete_payment(session: Session, payment_id: int, ctx: ChangeContext) -> None:
+def delete_payment(session: Session, payment_id: int, who: Principal) -> None:
     payment = get_or_404(session, Payment, payment_id)
     invoice = get_or_404(session, Invoice, payment.invoice_id, lock=True) if payment.invoice_id else None
     if invoice is not None:
         invoice.payments.remove(payment)
-    _delete(session, ctx, payment)
-    _settle_and_record(session, ctx, invoice)
+    _delete(session, who, payment)
+    _settle_and_record(session, who, invoice)
 
 
 # --- tickets -------------------------------------------------------------------
 
 
-def create_ticket(session: Session, data: schemas.TicketCreate, ctx: ChangeContext) -> Ticket:
-    return _create(session, ctx, Ticket(**data.model_dump(), comments=[]))
+def create_ticket(session: Session, data: schemas.TicketCreate, who: Principal) -> Ticket:
+    return _create(session, who, Ticket(**data.model_dump(), comments=[]))
 
 
-def update_ticket(session: Session, ticket_id: int, data: schemas.TicketUpdate, ctx: ChangeContext) -> Ticket:
+def update_ticket(session: Session, ticket_id: int, data: schemas.TicketUpdate, who: Principal) -> Ticket:
     ticket = get_or_404(session, Ticket, ticket_id)
     before = snapshot(ticket)
     _apply(ticket, data.changes())
-    return _finish_update(session, ctx, ticket, before)
+    return _finish_update(session, who, ticket, before)
 
 
-def delete_ticket(session: Session, ticket_id: int, ctx: ChangeContext) -> None:
-    _delete(session, ctx, get_or_404(session, Ticket, ticket_id))
+def delete_ticket(session: Session, ticket_id: int, who: Principal) -> None:
+    _delete(session, who, get_or_404(session, Ticket, ticket_id))
 
 
 def add_ticket_comment(
-    session: Session, ticket_id: int, data: schemas.TicketCommentCreate, ctx: ChangeContext
+    session: Session, ticket_id: int, data: schemas.TicketCommentCreate, who: Principal
 ) -> TicketComment:
     ticket = get_or_404(session, Ticket, ticket_id)
     comment = TicketComment(body=data.body, author_id=data.author_id)
     ticket.comments.append(comment)
-    return _create(session, ctx, comment)
+    return _create(session, who, comment)

@@ -1,4 +1,4 @@
-"""A CRM-only FastAPI app on a fresh migrated database per test."""
+"""The whole application on a fresh migrated database per test, called by an admin's token."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from tests.fixtures import api_client
 
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url)) as test_client:
+    with api_client(db_url) as test_client:
         yield test_client

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from crm.tests.crm_factories import audit_rows, make_customer, make_plan, make_subscription
+from tests.fixtures import api_client
 
 
 def test_customer_crud_round_trip(client: TestClient) -> None:
@@ -102,16 +103,17 @@ def test_customer_with_invoices_cannot_be_deleted(client: TestClient) -> None:
     assert "invoices" in refused.json()["detail"]
 
 
-def test_customer_changes_are_audited_with_actor(client: TestClient, db_url: str) -> None:
-    created = client.post(
-        "/crm/customers", json={"code": "C0001", "name": "Ana"}, headers={"X-Ponstack-User": "maria"}
-    ).json()
-    client.patch(f"/crm/customers/{created['id']}", json={"name": "Ana P."})
-    client.patch(f"/crm/customers/{created['id']}", json={"name": "Ana P."})  # no change, no row
-    client.delete(f"/crm/customers/{created['id']}", headers={"X-Request-ID": "req-42"})
+def test_customer_changes_are_audited_with_the_authenticated_actor(db_url: str) -> None:
+    with api_client(db_url, "alice", role="support") as alice:
+        created = alice.post(  # the old actor header is ignored: the token says who acts
+            "/crm/customers", json={"code": "C0001", "name": "Ana"}, headers={"X-Ponstack-User": "maria"}
+        ).json()
+        alice.patch(f"/crm/customers/{created['id']}", json={"name": "Ana P."})
+        alice.patch(f"/crm/customers/{created['id']}", json={"name": "Ana P."})  # no change, no row
+        alice.delete(f"/crm/customers/{created['id']}", headers={"X-Request-ID": "req-42"})
 
     rows = audit_rows(db_url, "customer")
-    assert [(r.action, r.actor) for r in rows] == [("create", "maria"), ("update", "api"), ("delete", "api")]
+    assert [(r.action, r.actor) for r in rows] == [("create", "alice"), ("update", "alice"), ("delete", "alice")]
     assert all(r.object_id == str(created["id"]) for r in rows)
     create, update, delete = rows
     assert create.before is None
@@ -121,3 +123,4 @@ def test_customer_changes_are_audited_with_actor(client: TestClient, db_url: str
     assert delete.before is not None and delete.before["name"] == "Ana P."
     assert delete.after is None
     assert delete.request_id == "req-42"
+    assert create.request_id and create.request_id != update.request_id  # one per request otherwise

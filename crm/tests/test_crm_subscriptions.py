@@ -61,6 +61,7 @@ def test_pppoe_password_is_encrypted_and_never_returned(client: TestClient, db_u
 
     rows = audit_rows(db_url, "subscription")
     assert [r.message for r in rows] == ["", "pppoe password changed", "pppoe password cleared"]
+    assert {r.actor for r in rows} == {"admin"}  # the token's user (conftest's client)
     assert SECRET not in json.dumps([[r.before, r.after] for r in rows])
 
 
