@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from core.concurrency import check_if_match, etag
 from core.models import VendorFamily
 from oms.actions import COMPENSATION_OF, Templates, compensation_label, plan_action
 from oms.errors import Conflict, NotFound, ProvisioningDataMissing
@@ -56,6 +57,11 @@ def get_template(
     return template
 
 
+def template_etag(template: CliTemplate) -> str:
+    """The template's ETag: changes with every stored version."""
+    return etag("cli_template", template.vendor_family.value, template.action.value, template.version)
+
+
 def template_history(
     session: Session, family: VendorFamily | str, action: CliAction | str
 ) -> list[CliTemplateVersion]:
@@ -76,25 +82,33 @@ def update_template(
     body: str,
     author: str,
     comment: str = "",
+    *,
+    if_match: str | None = None,
+    request_id: str | None = None,
 ) -> CliTemplate:
     """Store a new version of the template; raises TemplateError (with .line) if it does not render.
-    Saving an unchanged body is a no-op."""
+    Saving an unchanged body is a no-op. `if_match` (an ETag of `template_etag`) refuses the
+    change (PreconditionFailed) when the template has another version by now."""
     validate_template(body, VendorFamily(family).value)
     template = get_template(session, family, action, for_update=True)
+    check_if_match(if_match, template_etag(template), _label(template))
     if body == template.body:
         return template
-    return _store_version(session, template, body, author, comment, audit_action="cli_template.update")
+    return _store_version(session, template, body, author, comment, "cli_template.update", request_id)
 
 
 def reset_to_default(
-    session: Session, family: VendorFamily | str, action: CliAction | str, author: str
+    session: Session, family: VendorFamily | str, action: CliAction | str, author: str, *,
+    if_match: str | None = None, request_id: str | None = None,
 ) -> CliTemplate:
     """A new version whose body is the shipped default (not validated: reset must always be possible)."""
     template = get_template(session, family, action, for_update=True)
+    check_if_match(if_match, template_etag(template), _label(template))
     if template.body == template.default_body:
         return template
     return _store_version(
-        session, template, template.default_body, author, "reset to shipped default", "cli_template.reset"
+        session, template, template.default_body, author, "reset to shipped default", "cli_template.reset",
+        request_id,
     )
 
 
@@ -145,8 +159,13 @@ def _onu_preview(session: Session, family: VendorFamily, action: CliAction, onu_
     }
 
 
+def _label(template: CliTemplate) -> str:
+    return f"CLI template {template.vendor_family.value}/{template.action.value}"
+
+
 def _store_version(
-    session: Session, template: CliTemplate, body: str, author: str, comment: str, audit_action: str
+    session: Session, template: CliTemplate, body: str, author: str, comment: str, audit_action: str,
+    request_id: str | None = None,
 ) -> CliTemplate:
     before = {"version": template.version, "body": template.body}
     template.body = body
@@ -159,7 +178,8 @@ def _store_version(
     )
     object_id = f"{template.vendor_family.value}/{template.action.value}"
     after = {"version": template.version, "body": body}
-    audit(session, author, audit_action, "cli_template", object_id, before, after, message=comment)
+    audit(session, author, audit_action, "cli_template", object_id, before, after, message=comment,
+          request_id=request_id)
     session.flush()
     session.refresh(template)  # updated_at is set by the database
     return template

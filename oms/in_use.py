@@ -1,12 +1,14 @@
 """Reference data in use cannot be deleted: a service plan, an ONU type, an OLT profile
 or a zone that ONUs (or subscriptions) depend on is refused with 409, saying how many
-and which, instead of leaving every later action on those ONUs to fail."""
+and which, instead of leaving every later action on those ONUs to fail. Given the principal
+asking, only what it may see is named (ONUs and OLTs elsewhere are only counted)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Integer, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from oms.errors import Conflict
 from oms.models import Olt, OltProfile, OltProfileKind, Onu, OnuLifecycle, OnuTypeOltMapping, PlanOltProfile
 from oms.service import subscriptions_table
@@ -19,14 +21,23 @@ HELD = (OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED, OnuLifecycle.AUTHORIZING, O
 
 def refuse_if_used(what: str, serials: list[str], total: int, extra: str = "") -> None:
     if total:
-        shown = ", ".join(serials[:SHOWN]) + (" ..." if total > SHOWN else "")
+        shown = ", ".join(serials[:SHOWN]) or "none you can see"
+        if serials and total > len(serials[:SHOWN]):
+            shown += " ..."
         raise Conflict(f"{what} is used by {total} ONU(s): {shown}{extra}; change or remove them first")
 
 
-def _onus(session: Session, condition: ColumnElement[bool]) -> tuple[list[str], int]:
+def _onus(session: Session, condition: ColumnElement[bool], who: Principal | None = None) -> tuple[list[str], int]:
+    """(serials to name, at most SHOWN of those `who` sees; how many ONUs match in all)."""
     total = session.execute(select(func.count()).select_from(Onu).where(condition)).scalar_one()
-    serials = session.execute(select(Onu.serial).where(condition).order_by(Onu.serial).limit(SHOWN)).scalars()
+    named = _seen(condition, who, Onu.olt_id)
+    serials = session.execute(select(Onu.serial).where(named).order_by(Onu.serial).limit(SHOWN)).scalars()
     return list(serials), total
+
+
+def _seen(condition: ColumnElement[bool], who: Principal | None, olt_id_column: object) -> ColumnElement[bool]:
+    scope = None if who is None else who.olt_condition(olt_id_column)
+    return condition if scope is None else condition & scope
 
 
 def _plan_of_onu(plan_id: int) -> ColumnElement[bool]:
@@ -56,15 +67,18 @@ def check_plan_family_unused(session: Session, plan_id: int, name: str, family: 
     refuse_if_used(f"the {family} mapping of service plan {name!r}", serials, total)
 
 
-def check_onu_type_unused(session: Session, onu_type_id: int, label: str) -> None:
-    serials, total = _onus(session, Onu.onu_type_id == onu_type_id)
+def check_onu_type_unused(session: Session, onu_type_id: int, label: str, who: Principal | None = None) -> None:
+    serials, total = _onus(session, Onu.onu_type_id == onu_type_id, who)
     refuse_if_used(f"ONU type {label}", serials, total)
 
 
-def check_zone_unused(session: Session, zone_id: int, name: str) -> None:
-    olts = list(session.execute(select(Olt.name).where(Olt.zone_id == zone_id).order_by(Olt.name)).scalars())
-    if olts:
-        raise Conflict(f"zone {name!r} holds {len(olts)} OLT(s): {', '.join(olts[:SHOWN])}; move them first")
+def check_zone_unused(session: Session, zone_id: int, name: str, who: Principal | None = None) -> None:
+    in_zone = Olt.zone_id == zone_id
+    total = session.execute(select(func.count()).select_from(Olt).where(in_zone)).scalar_one()
+    if total:
+        olts = session.execute(select(Olt.name).where(_seen(in_zone, who, Olt.id)).order_by(Olt.name)).scalars()
+        shown = ", ".join(list(olts)[:SHOWN]) or "none you can see"
+        raise Conflict(f"zone {name!r} holds {total} OLT(s): {shown}; move them first")
 
 
 def check_olt_profile_unused(session: Session, profile: OltProfile) -> None:

@@ -1,5 +1,7 @@
-"""Request and response models of the OMS HTTP API, plus the plumbing its routers share
-(the acting user's header, OmsError -> HTTP status)."""
+"""Request and response models of the OMS HTTP API, and the query models of its lists
+(`Annotated[XFilter, Query()]`: paging of core.paging plus the list's filters; unknown
+parameters refused). The acting user is the authenticated principal (core.access), never
+a header."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Header
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,8 +19,9 @@ from pydantic import (
     model_validator,
 )
 
-from core.inputs import Id, InputModel, LongText, PlainValue
+from core.inputs import Id, InputModel, LongText, PlainValue, SearchText
 from core.models import VendorFamily
+from core.paging import PageQuery
 from oms.connection_options import ConnectionOptions
 from oms.models import (
     AdminState,
@@ -34,9 +36,6 @@ from oms.models import (
     StepStatus,
 )
 from vendor_cli.tokens import CliLabel, ProfileId, ProfileName, VlanId
-
-Actor = Annotated[str, Header(alias="X-Ponstack-User", min_length=1, max_length=100)]
-DEFAULT_ACTOR = "api"
 
 SERIAL_PATTERN = re.compile(r"^[A-Z0-9]{4}[0-9A-F]{8}$")
 Vlan = VlanId
@@ -112,6 +111,14 @@ class OltUpdate(InputModel):
     connection_options: ConnectionOptions | None = None
     status_poll_interval_s: PollInterval | None = Field(None, ge=60)
     optical_poll_interval_s: PollInterval | None = Field(None, ge=300)
+
+
+class OltFilter(PageQuery):
+    """GET /olts: ordered by id."""
+
+    family: VendorFamily | None = None
+    zone: SearchText | None = Field(None, description="zone name")
+    active: bool | None = None
 
 
 class OltOut(BaseModel):
@@ -246,11 +253,13 @@ class OnuDetail(OnuOut):
     jobs: list[JobSummary] = Field(default_factory=list)
 
 
-class OnuPage(BaseModel):
-    count: int
-    limit: int
-    offset: int
-    results: list[OnuOut]
+class OnuFilter(PageQuery):
+    """GET /onus: ordered by id."""
+
+    olt_id: Id | None = None
+    pon_port_id: Id | None = None
+    lifecycle_state: OnuLifecycle | None = None
+    serial: str | None = Field(None, min_length=1, max_length=32, description="part of the serial")
 
 
 class PreprovisionIn(InputModel):
@@ -310,6 +319,16 @@ class ActionPlan(BaseModel):
 
 
 # --- jobs -------------------------------------------------------------------------------------
+
+
+class JobFilter(PageQuery):
+    """GET /jobs: newest first."""
+
+    olt_id: Id | None = None
+    onu_id: Id | None = None
+    status: JobStatus | None = None
+    kind: JobKind | None = None
+    bulk_run_id: Id | None = None
 
 
 class JobStepOut(BaseModel):

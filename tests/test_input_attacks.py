@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from api.app import create_app
 from core.db import session_scope
 from core.models import Setting, VendorFamily
 from oms.models import CliAction, CliTemplate, JobKind, JobStatus, Olt, OltProfile, OnuLifecycle, PlanOltProfile
+from tests.fixtures import api_client
 from tests.lab_fixtures import LabOlt, act, discover_now, first_port, job_row, onu_row
 
 INJECTED = ("no onu 1", "reboot")
@@ -30,7 +30,7 @@ CREDENTIAL_TEMPLATE = (
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url), raise_server_exceptions=False) as test_client:
+    with api_client(db_url) as test_client:
         yield test_client
 
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.access import Permission, Principal, require
 from core.db import session_scope
-from core.inputs import Count, Id
+from core.paging import Page, page_of
 from oms.errors import NotFound
 from oms.jobs import FINAL_STATES
-from oms.models import Job, JobKind, JobStatus
-from oms.schemas import JobOut, JobSummary
+from oms.models import Job, JobStatus
+from oms.schemas import JobFilter, JobOut, JobSummary
+from oms.scope import check_visible, visible_only
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -52,37 +54,31 @@ async def wait_for_job(job_id: int, wait_s: float) -> FinishedJob | None:
         pause = min(pause * 1.5, 0.5)
 
 
-@router.get("", response_model=list[JobSummary])
+@router.get("", response_model=Page[JobSummary])
 def list_jobs(
-    olt_id: Id | None = None,
-    onu_id: Id | None = None,
-    status: JobStatus | None = None,
-    kind: JobKind | None = None,
-    bulk_run_id: Id | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
-) -> list[JobSummary]:
-    stmt = select(Job)
+    query: Annotated[JobFilter, Query()], who: Principal = require(Permission.NETWORK_READ)
+) -> Page[JobSummary]:
+    stmt = visible_only(select(Job), who, Job.olt_id)
     for column, value in (
-        (Job.olt_id, olt_id),
-        (Job.onu_id, onu_id),
-        (Job.status, status),
-        (Job.kind, kind),
-        (Job.bulk_run_id, bulk_run_id),
+        (Job.olt_id, query.olt_id),
+        (Job.onu_id, query.onu_id),
+        (Job.status, query.status),
+        (Job.kind, query.kind),
+        (Job.bulk_run_id, query.bulk_run_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    stmt = stmt.order_by(Job.id.desc()).limit(limit).offset(offset)
     with session_scope() as session:
-        return [JobSummary.model_validate(job) for job in session.execute(stmt).scalars()]
+        return page_of(session, stmt, query, JobSummary.model_validate, order_by=[Job.id.desc()])
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def get_job(job_id: int) -> JobOut:
+def get_job(job_id: int, who: Principal = require(Permission.NETWORK_READ)) -> JobOut:
     with session_scope() as session:
         job = session.execute(
             select(Job).where(Job.id == job_id).options(selectinload(Job.steps))
         ).scalar_one_or_none()
         if job is None:
             raise NotFound(f"job {job_id} does not exist")
+        check_visible(who, job.olt_id, "job", job_id)
         return JobOut.model_validate(job)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from core.access import Permission, Principal, require
 from core.db import current_database_url, session_scope
-from core.inputs import Count, Id, SearchText
+from core.inputs import Id, InputModel, SearchText
 from core.models import VendorFamily
+from core.paging import Page, PageQuery
 from oms.errors import NotFound
 from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, PollClass, PollStatus
 from oms.monitoring import queries
 from oms.monitoring.scheduling import SCHEDULED_CLASSES, poll_now
+from oms.scope import check_visible, get_visible
 
 router = APIRouter(prefix="/monitoring", tags=["monitoring"])
 
@@ -113,11 +117,15 @@ class OnuReading(BaseModel):
     optical_age_s: int | None
 
 
-class OnuReadingPage(BaseModel):
-    count: int
-    limit: int
-    offset: int
-    results: list[OnuReading]
+class OnuReadingFilter(PageQuery):
+    """GET /monitoring/onus: ordered by OLT name and position."""
+
+    olt_id: Id | None = None
+    pon_port_id: Id | None = None
+    zone: SearchText | None = Field(None, description="zone name of the ONU's OLT")
+    status: list[OnuStatus] = Field(default_factory=list, max_length=len(OnuStatus))
+    rx_below: float | None = Field(None, ge=-100, le=100, description="only ONUs whose last rx_dbm is below this")
+    offline: bool = Field(False, description="only ONUs in a down state (offline, los, dying_gasp, power_off)")
 
 
 class Sample(BaseModel):
@@ -140,18 +148,31 @@ class OnuHistory(BaseModel):
 LowSignal = Query(None, ge=-60, le=10, description="override of the monitoring.low_signal_dbm setting")
 
 
+class OltOverviewFilter(InputModel):
+    """GET /monitoring/olts (every OLT the caller sees, by name; unknown parameters refused)."""
+
+    low_signal_dbm: float | None = Field(None, ge=-60, le=10,
+                                         description="override of the monitoring.low_signal_dbm setting")
+    zone: SearchText | None = Field(None, description="zone name")
+    family: VendorFamily | None = None
+
+
 @router.get("/olts", response_model=OltOverview)
 def olt_overview(
-    low_signal_dbm: float | None = LowSignal, zone: SearchText | None = None, family: VendorFamily | None = None
+    query: Annotated[OltOverviewFilter, Query()], who: Principal = require(Permission.NETWORK_READ)
 ) -> OltOverview:
     with session_scope() as session:
-        threshold = queries.low_signal_threshold(session, low_signal_dbm)
-        rows = queries.olt_overview(session, threshold, zone=zone, family=family)
+        threshold = queries.low_signal_threshold(session, query.low_signal_dbm)
+        rows = queries.olt_overview(session, threshold, zone=query.zone, family=query.family,
+                                    visible=who.olt_condition(Olt.id))
         return OltOverview(low_signal_dbm=threshold, olts=[OltHealth(**row) for row in rows])
 
 
 @router.get("/olts/{olt_id}", response_model=OltHealthDetail)
-def olt_health(olt_id: int, low_signal_dbm: float | None = LowSignal) -> OltHealthDetail:
+def olt_health(
+    olt_id: int, low_signal_dbm: float | None = LowSignal, who: Principal = require(Permission.NETWORK_READ)
+) -> OltHealthDetail:
+    check_visible(who, olt_id, "OLT", olt_id)
     with session_scope() as session:
         threshold = queries.low_signal_threshold(session, low_signal_dbm)
         row = queries.olt_detail(session, olt_id, threshold)
@@ -160,34 +181,26 @@ def olt_health(olt_id: int, low_signal_dbm: float | None = LowSignal) -> OltHeal
         return OltHealthDetail(**row, low_signal_dbm=threshold)
 
 
-@router.get("/onus", response_model=OnuReadingPage)
+@router.get("/onus", response_model=Page[OnuReading])
 def onu_readings(
-    olt_id: Id | None = None,
-    pon_port_id: Id | None = None,
-    zone: SearchText | None = Query(None, description="zone name of the ONU's OLT"),
-    status: list[OnuStatus] = Query(default_factory=list),
-    rx_below: float | None = Query(None, ge=-100, le=100, description="only ONUs whose last rx_dbm is below this"),
-    offline: bool = Query(
-        False, description="only ONUs in a down state (offline, los, dying_gasp, power_off)"
-    ),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
-) -> OnuReadingPage:
-    flt = queries.OnuFilter(olt_id, pon_port_id, zone, status, rx_below, offline)
+    query: Annotated[OnuReadingFilter, Query()], who: Principal = require(Permission.NETWORK_READ)
+) -> Page[OnuReading]:
+    flt = queries.OnuFilter(query.olt_id, query.pon_port_id, query.zone, query.status, query.rx_below,
+                            query.offline)
     with session_scope() as session:
-        count, rows = queries.onu_page(session, flt, limit, offset, datetime.now(UTC))
-        return OnuReadingPage(
-            count=count, limit=limit, offset=offset, results=[OnuReading(**row) for row in rows]
-        )
+        count, rows = queries.onu_page(session, flt, query.limit, query.offset, datetime.now(UTC),
+                                       visible=who.olt_condition(Onu.olt_id))
+        return Page[OnuReading](count=count, limit=query.limit, offset=query.offset,
+                                results=[OnuReading(**row) for row in rows])
 
 
 @router.get("/onus/{onu_id}/history", response_model=OnuHistory)
-def onu_history(onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS)) -> OnuHistory:
+def onu_history(
+    onu_id: int, hours: float = Query(24, gt=0, le=MAX_HISTORY_HOURS), who: Principal = require(Permission.NETWORK_READ)
+) -> OnuHistory:
     now = datetime.now(UTC)
     with session_scope() as session:
-        onu = session.get(Onu, onu_id)
-        if onu is None:
-            raise NotFound(f"ONU {onu_id} does not exist")
+        onu = get_visible(session, who, Onu, onu_id, "ONU")
         samples = queries.onu_history(session, onu_id, hours, now)
         return OnuHistory(
             onu_id=onu_id,
@@ -223,20 +236,23 @@ def _queue_poll(olt_id: int, onu_ids: list[int] | None, poll_class: PollNowClass
 
 
 @router.post("/olts/{olt_id}/poll", response_model=PollQueued, status_code=202)
-def poll_olt_now(olt_id: int, poll_class: PollNowClass = PollNowClass.STATUS) -> PollQueued:
+def poll_olt_now(
+    olt_id: int, poll_class: PollNowClass = PollNowClass.STATUS, who: Principal = require(Permission.ONU_DIAGNOSE)
+) -> PollQueued:
     """Poll one OLT now (status: ONU states + OLT health; optical: per-ONU power)."""
     with session_scope() as session:
-        if session.get(Olt, olt_id) is None:
-            raise NotFound(f"OLT {olt_id} does not exist")
+        get_visible(session, who, Olt, olt_id, "OLT")
     return _queue_poll(olt_id, None, poll_class)
 
 
 @router.post("/onus/{onu_id}/poll", response_model=PollQueued, status_code=202)
-def poll_onu_now(onu_id: int, poll_class: PollNowClass = PollNowClass.OPTICAL) -> PollQueued:
+def poll_onu_now(
+    onu_id: int, poll_class: PollNowClass = PollNowClass.OPTICAL, who: Principal = require(Permission.ONU_DIAGNOSE)
+) -> PollQueued:
     """Read just this ONU's values (exact GETs, no walk of the OLT's tables)."""
     with session_scope() as session:
         onu = session.get(Onu, onu_id)
-        if onu is None or onu.olt_id is None:
+        if onu is None or onu.olt_id is None or not who.sees_olt(onu.olt_id):
             raise NotFound(f"ONU {onu_id} does not exist or is on no OLT")
         olt_id = onu.olt_id
     return _queue_poll(olt_id, [onu_id], poll_class)

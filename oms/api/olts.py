@@ -9,28 +9,28 @@ result, or answer 202 with the job to follow.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from core.access import Forbidden, Permission, Principal, require
 from core.audit import audit
 from core.db import current_database_url, session_scope
-from core.inputs import SearchText
 from core.models import Vendor, VendorFamily
+from core.paging import Page, page_of
 from oms import in_use
 from oms.api.jobs import MAX_WAIT_S, FinishedJob, wait_for_job
-from oms.errors import Conflict, NotFound, OmsError, get_or_404
+from oms.errors import Conflict, NotFound, OmsError
 from oms.models import JobKind, JobStatus, Olt, OltProfile, Onu, OnuLifecycle, PonPort, Zone
 from oms.schemas import (
-    DEFAULT_ACTOR,
-    Actor,
     ConnectionTestOut,
     JobQueued,
     OltCreate,
+    OltFilter,
     OltOut,
     OltProfileIn,
     OltProfileOut,
@@ -38,6 +38,7 @@ from oms.schemas import (
     OnuOut,
     PonPortOut,
 )
+from oms.scope import get_visible, visible_only
 from oms.services import request_olt_job
 from vendor_cli.registry import UnsupportedVendorFamily, get_driver
 
@@ -60,47 +61,54 @@ class InvalidOlt(OmsError):
     status = 422
 
 
-@router.get("", response_model=list[OltOut])
+@router.get("", response_model=Page[OltOut])
 def list_olts(
-    family: VendorFamily | None = None, zone: SearchText | None = None, active: bool | None = None
-) -> list[OltOut]:
-    stmt = select(Olt).order_by(Olt.id)
-    if family is not None:
-        stmt = stmt.where(Olt.family == family)
-    if zone is not None:
-        stmt = stmt.join(Zone, Zone.id == Olt.zone_id).where(Zone.name == zone)
-    if active is not None:
-        stmt = stmt.where(Olt.is_active.is_(active))
+    query: Annotated[OltFilter, Query()], who: Principal = require(Permission.NETWORK_READ)
+) -> Page[OltOut]:
+    stmt = visible_only(select(Olt), who, Olt.id).options(
+        selectinload(Olt.vendor), selectinload(Olt.zone), selectinload(Olt.site))
+    if query.family is not None:
+        stmt = stmt.where(Olt.family == query.family)
+    if query.zone is not None:
+        stmt = stmt.join(Zone, Zone.id == Olt.zone_id).where(Zone.name == query.zone)
+    if query.active is not None:
+        stmt = stmt.where(Olt.is_active.is_(query.active))
     with session_scope() as session:
-        return [olt_out(o) for o in session.execute(stmt).scalars()]
+        return page_of(session, stmt, query, olt_out, order_by=[Olt.id])
 
 
 @router.get("/{olt_id}", response_model=OltOut)
-def get_olt(olt_id: int) -> OltOut:
+def get_olt(olt_id: int, who: Principal = require(Permission.NETWORK_READ)) -> OltOut:
     with session_scope() as session:
-        return olt_out(get_olt_row(session, olt_id))
+        return olt_out(get_olt_row(session, who, olt_id))
 
 
 @router.post("", response_model=OltOut, status_code=201)
-def create_olt(body: OltCreate, actor: Actor = DEFAULT_ACTOR) -> OltOut:
+def create_olt(body: OltCreate, who: Principal = require(Permission.OLT_MANAGE)) -> OltOut:
+    """Refused (403) to a principal restricted to zones or OLTs: the new OLT would be outside its scope."""
+    if who.olt_ids is not None:
+        raise Forbidden(f"{who.username} is restricted to some zones or OLTs and cannot create an OLT")
     with session_scope() as session:
         _check_name_free(session, body.name)
         fields = body.model_dump(exclude={"vendor"})
         olt = Olt(**fields, vendor_id=_vendor_for(session, body.vendor, body.family).id)
         session.add(olt)
         session.flush()
-        audit(session, actor, "create", "olt", olt.id, None, _snapshot(olt))
+        audit(session, who.username, "create", "olt", olt.id, None, _snapshot(olt), request_id=who.request_id)
         session.refresh(olt)
         return olt_out(olt)
 
 
 @router.patch("/{olt_id}", response_model=OltOut)
-def update_olt(olt_id: int, body: OltUpdate, actor: Actor = DEFAULT_ACTOR) -> OltOut:
+def update_olt(olt_id: int, body: OltUpdate, who: Principal = require(Permission.OLT_MANAGE)) -> OltOut:
     changes = {
         k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in NULLABLE_FIELDS
     }
     with session_scope() as session:
-        olt = get_olt_row(session, olt_id)
+        olt = get_olt_row(session, who, olt_id)
+        if who.olt_ids is not None and changes.get("zone_id", olt.zone_id) != olt.zone_id:
+            raise Forbidden(f"{who.username} is restricted to some zones or OLTs and cannot move an OLT "
+                            "to another zone")
         before = _snapshot(olt)
         if changes.get("name", olt.name) != olt.name:
             _check_name_free(session, changes["name"])
@@ -111,17 +119,16 @@ def update_olt(olt_id: int, body: OltUpdate, actor: Actor = DEFAULT_ACTOR) -> Ol
         for key, value in changes.items():
             setattr(olt, key, value)
         session.flush()
-        audit(
-            session, actor, "update", "olt", olt.id, before, _snapshot(olt), message=_secret_changes(changes)
-        )
+        audit(session, who.username, "update", "olt", olt.id, before, _snapshot(olt),
+              message=_secret_changes(changes), request_id=who.request_id)
         session.refresh(olt)
         return olt_out(olt)
 
 
 @router.delete("/{olt_id}", status_code=204)
-def delete_olt(olt_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+def delete_olt(olt_id: int, who: Principal = require(Permission.OLT_MANAGE)) -> Response:
     with session_scope() as session:
-        olt = get_olt_row(session, olt_id)
+        olt = get_olt_row(session, who, olt_id)
         provisioned = session.execute(
             select(func.count()).where(Onu.olt_id == olt_id, Onu.lifecycle_state.in_(PROVISIONED_STATES))
         ).scalar_one()
@@ -132,18 +139,19 @@ def delete_olt(olt_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
         for onu in session.execute(select(Onu).where(Onu.olt_id == olt_id)).scalars():
             onu.olt_id, onu.pon_port_id, onu.onu_index = None, None, None  # only seen there, never configured
         session.flush()
-        audit(session, actor, "delete", "olt", olt.id, _snapshot(olt), None)
+        audit(session, who.username, "delete", "olt", olt.id, _snapshot(olt), None, request_id=who.request_id)
         session.delete(olt)
     return Response(status_code=204)
 
 
 @router.post("/{olt_id}/test-connection", response_model=ConnectionTestOut | JobQueued,
              responses={202: {"model": JobQueued}})
-async def connection_test(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_ACTOR) -> Any:
+async def connection_test(olt_id: int, wait: float = Wait,
+                          who: Principal = require(Permission.OLT_MANAGE)) -> Any:
     """Log in, read the device's identity (version, boards) and check it is the family on
     the OLT's row. `ok: false` with the reason when it is unreachable, refuses the login
     or is another kind of device."""
-    job_id = await _queue(olt_id, JobKind.TEST_CONNECTION, actor)
+    job_id = await _queue(olt_id, JobKind.TEST_CONNECTION, who)
     job = await wait_for_job(job_id, wait)
     if job is None:
         return _queued(job_id)
@@ -154,16 +162,18 @@ async def connection_test(olt_id: int, wait: float = Wait, actor: Actor = DEFAUL
 
 @router.get("/{olt_id}/unconfigured-onus", response_model=list[OnuOut], responses={202: {"model": JobQueued}})
 async def unconfigured_onus(olt_id: int, refresh: bool = False, wait: float = Wait,
-                            actor: Actor = DEFAULT_ACTOR) -> Any:
-    """ONUs seen in autofind and not authorized; `refresh` runs a discovery first."""
+                            who: Principal = require(Permission.NETWORK_READ)) -> Any:
+    """ONUs seen in autofind and not authorized; `refresh` runs a discovery first (which
+    needs `olt:manage` and a token that may write, like POST /olts/{id}/discover)."""
     if refresh:
-        job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+        _check_may_discover(who)
+        job_id = await _queue(olt_id, JobKind.DISCOVER, who)
         job = await wait_for_job(job_id, wait)
         if job is None:
             return _queued(job_id)
         _raise_if_failed(job, "discovery")
     with session_scope() as session:
-        get_olt_row(session, olt_id)
+        get_olt_row(session, who, olt_id)
         onus = session.execute(
             select(Onu)
             .where(
@@ -178,10 +188,10 @@ async def unconfigured_onus(olt_id: int, refresh: bool = False, wait: float = Wa
 
 
 @router.post("/{olt_id}/discover", responses={202: {"model": JobQueued}})
-async def discover_olt(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_ACTOR) -> Any:
+async def discover_olt(olt_id: int, wait: float = Wait, who: Principal = require(Permission.OLT_MANAGE)) -> Any:
     """Read the OLT's autofind list into the database (a job under the OLT's lock);
     pre-provisioned ONUs it shows are queued for authorization."""
-    job_id = await _queue(olt_id, JobKind.DISCOVER, actor)
+    job_id = await _queue(olt_id, JobKind.DISCOVER, who)
     job = await wait_for_job(job_id, wait)
     if job is None:
         return _queued(job_id)
@@ -190,18 +200,19 @@ async def discover_olt(olt_id: int, wait: float = Wait, actor: Actor = DEFAULT_A
 
 
 @router.post("/{olt_id}/reconcile", status_code=202)
-def reconcile_olt(olt_id: int, repair: bool = False, actor: Actor = DEFAULT_ACTOR) -> JobQueued:
+def reconcile_olt(olt_id: int, repair: bool = False,
+                  who: Principal = require(Permission.OLT_MANAGE)) -> JobQueued:
     """Compare the OLT's real ONU list with the database (a queued job under the OLT's lock);
     with repair=true the database is brought in line with the OLT, without it nothing is
     written. The report is in the job's result."""
-    job_id = request_olt_job(current_database_url(), olt_id, JobKind.RECONCILE, actor, {"repair": repair})
+    job_id = _request_olt_job(olt_id, JobKind.RECONCILE, who, {"repair": repair})
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 
 @router.get("/{olt_id}/pon-ports", response_model=list[PonPortOut])
-def list_pon_ports(olt_id: int) -> list[PonPortOut]:
+def list_pon_ports(olt_id: int, who: Principal = require(Permission.NETWORK_READ)) -> list[PonPortOut]:
     with session_scope() as session:
-        get_olt_row(session, olt_id)
+        get_olt_row(session, who, olt_id)
         counted = session.execute(
             select(Onu.pon_port_id, func.count())
             .join(PonPort, PonPort.id == Onu.pon_port_id)
@@ -220,9 +231,9 @@ def list_pon_ports(olt_id: int) -> list[PonPortOut]:
 
 
 @router.get("/{olt_id}/profiles", response_model=list[OltProfileOut])
-def list_profiles(olt_id: int) -> list[OltProfileOut]:
+def list_profiles(olt_id: int, who: Principal = require(Permission.NETWORK_READ)) -> list[OltProfileOut]:
     with session_scope() as session:
-        get_olt_row(session, olt_id)
+        get_olt_row(session, who, olt_id)
         rows = session.execute(
             select(OltProfile).where(OltProfile.olt_id == olt_id).order_by(OltProfile.kind, OltProfile.name)
         ).scalars()
@@ -230,9 +241,10 @@ def list_profiles(olt_id: int) -> list[OltProfileOut]:
 
 
 @router.post("/{olt_id}/profiles", response_model=OltProfileOut, status_code=201)
-def create_profile(olt_id: int, body: OltProfileIn, actor: Actor = DEFAULT_ACTOR) -> OltProfileOut:
+def create_profile(olt_id: int, body: OltProfileIn,
+                   who: Principal = require(Permission.OLT_MANAGE)) -> OltProfileOut:
     with session_scope() as session:
-        olt = get_olt_row(session, olt_id)
+        olt = get_olt_row(session, who, olt_id)
         exists = session.execute(
             select(OltProfile.id).where(
                 OltProfile.olt_id == olt_id, OltProfile.kind == body.kind, OltProfile.name == body.name
@@ -243,21 +255,23 @@ def create_profile(olt_id: int, body: OltProfileIn, actor: Actor = DEFAULT_ACTOR
         profile = OltProfile(olt_id=olt_id, **body.model_dump())
         session.add(profile)
         session.flush()
-        audit(session, actor, "create", "olt_profile", profile.id, None, body.model_dump())
+        audit(session, who.username, "create", "olt_profile", profile.id, None, body.model_dump(),
+              request_id=who.request_id)
         return OltProfileOut.model_validate(profile)
 
 
 @router.delete("/{olt_id}/profiles/{profile_id}", status_code=204)
-def delete_profile(olt_id: int, profile_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+def delete_profile(olt_id: int, profile_id: int, who: Principal = require(Permission.OLT_MANAGE)) -> Response:
     """Forget a profile of this OLT; refused while ONUs here are provisioned with it."""
     with session_scope() as session:
-        get_olt_row(session, olt_id)
+        get_olt_row(session, who, olt_id)
         profile = session.get(OltProfile, profile_id)
         if profile is None or profile.olt_id != olt_id:
             raise NotFound(f"OLT {olt_id} has no profile {profile_id}")
         in_use.check_olt_profile_unused(session, profile)
-        audit(session, actor, "delete", "olt_profile", profile.id,
-              OltProfileIn.model_validate(profile, from_attributes=True).model_dump(), None)
+        audit(session, who.username, "delete", "olt_profile", profile.id,
+              OltProfileIn.model_validate(profile, from_attributes=True).model_dump(), None,
+              request_id=who.request_id)
         session.delete(profile)
     return Response(status_code=204)
 
@@ -265,8 +279,9 @@ def delete_profile(olt_id: int, profile_id: int, actor: Actor = DEFAULT_ACTOR) -
 # --- helpers shared with the other OMS routers ------------------------------------------------
 
 
-def get_olt_row(session: Session, olt_id: int) -> Olt:
-    return get_or_404(session, Olt, olt_id, "OLT")
+def get_olt_row(session: Session, who: Principal, olt_id: int) -> Olt:
+    """The OLT, or 404 when it does not exist or is outside the principal's scope."""
+    return get_visible(session, who, Olt, olt_id, "OLT")
 
 
 def olt_out(olt: Olt) -> OltOut:
@@ -306,8 +321,22 @@ class DeviceError(OmsError):
     status = 502
 
 
-async def _queue(olt_id: int, kind: JobKind, actor: str) -> int:
-    return await run_in_threadpool(request_olt_job, current_database_url(), olt_id, kind, actor)
+def _request_olt_job(olt_id: int, kind: JobKind, who: Principal, params: dict[str, Any] | None = None) -> int:
+    with session_scope() as session:
+        get_olt_row(session, who, olt_id)
+    return request_olt_job(current_database_url(), olt_id, kind, who.username, params)
+
+
+async def _queue(olt_id: int, kind: JobKind, who: Principal) -> int:
+    return await run_in_threadpool(_request_olt_job, olt_id, kind, who)
+
+
+def _check_may_discover(who: Principal) -> None:
+    """A discovery asked through a GET (`?refresh=true`) needs what POST .../discover needs."""
+    if not who.write_enabled:
+        raise Forbidden("this token is read-only: it cannot run a discovery")
+    if not who.can(Permission.OLT_MANAGE):
+        raise Forbidden(f"{who.username} ({who.role.value}) lacks {Permission.OLT_MANAGE.value}")
 
 
 def _queued(job_id: int) -> JSONResponse:

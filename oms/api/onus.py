@@ -4,37 +4,37 @@ OLT's lock; the answer then points at the job to follow."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Forbidden, Permission, Principal, require
 from core.audit import audit
 from core.db import current_database_url, session_scope
-from core.inputs import Count, Id
+from core.paging import Page, page_of
 from oms.actions import serial_owner_check
 from oms.dry_run import dry_run
-from oms.errors import Conflict, ProvisioningDataMissing, get_or_404
+from oms.errors import Conflict, ProvisioningDataMissing
 from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
 from oms.provisioning_context import serial_hex
 from oms.schemas import (
-    DEFAULT_ACTOR,
     ActionPlan,
     ActionRequest,
-    Actor,
     JobQueued,
     JobSummary,
     OnuDetail,
+    OnuFilter,
     OnuOut,
-    OnuPage,
     PortNumber,
     PreprovisionIn,
     RenameRequest,
     SerialText,
 )
+from oms.scope import check_visible, get_visible, visible_only, visible_onu_id_by_serial
 from oms.service import plan_name, subscription_exists
-from oms.services import check_actionable, lock_onu, onu_id_by_serial, request_and_enqueue
+from oms.services import check_actionable, lock_onu, request_and_enqueue
 
 router = APIRouter(prefix="/onus", tags=["onus"])
 
@@ -43,35 +43,37 @@ RECENT_JOBS = 10
 DRY_RUN: dict[int | str, dict[str, Any]] = {200: {"model": ActionPlan, "description": "dry run: the plan"}}
 
 
-@router.get("", response_model=OnuPage)
+#: what each action needs (reboot is a diagnosis; the others change the service)
+ACTION_PERMISSION = {
+    JobKind.AUTHORIZE: Permission.ONU_PROVISION,
+    JobKind.REMOVE: Permission.ONU_PROVISION,
+    JobKind.REBOOT: Permission.ONU_DIAGNOSE,
+    JobKind.SUSPEND: Permission.ONU_PROVISION,
+    JobKind.RESUME: Permission.ONU_PROVISION,
+}
+
+
+@router.get("", response_model=Page[OnuOut])
 def list_onus(
-    olt_id: Id | None = None,
-    pon_port_id: Id | None = None,
-    lifecycle_state: OnuLifecycle | None = None,
-    serial: str | None = Query(None, min_length=1, max_length=32, description="part of the serial"),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: Count = 0,
-) -> OnuPage:
-    stmt = select(Onu)
-    if olt_id is not None:
-        stmt = stmt.where(Onu.olt_id == olt_id)
-    if pon_port_id is not None:
-        stmt = stmt.where(Onu.pon_port_id == pon_port_id)
-    if lifecycle_state is not None:
-        stmt = stmt.where(Onu.lifecycle_state == lifecycle_state)
-    if serial is not None:
-        stmt = stmt.where(Onu.serial.contains(serial.upper(), autoescape=True))
+    query: Annotated[OnuFilter, Query()], who: Principal = require(Permission.NETWORK_READ)
+) -> Page[OnuOut]:
+    stmt = visible_only(select(Onu), who, Onu.olt_id)
+    if query.olt_id is not None:
+        stmt = stmt.where(Onu.olt_id == query.olt_id)
+    if query.pon_port_id is not None:
+        stmt = stmt.where(Onu.pon_port_id == query.pon_port_id)
+    if query.lifecycle_state is not None:
+        stmt = stmt.where(Onu.lifecycle_state == query.lifecycle_state)
+    if query.serial is not None:
+        stmt = stmt.where(Onu.serial.contains(query.serial.upper(), autoescape=True))
     with session_scope() as session:
-        count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        page = session.execute(stmt.order_by(Onu.id).limit(limit).offset(offset)).scalars()
-        results = [OnuOut.model_validate(o) for o in page]
-    return OnuPage(count=count, limit=limit, offset=offset, results=results)
+        return page_of(session, stmt, query, OnuOut.model_validate, order_by=[Onu.id])
 
 
 @router.get("/{onu_id:int}", response_model=OnuDetail)  # :int: /onus/preprovision is not an ONU
-def get_onu(onu_id: int) -> OnuDetail:
+def get_onu(onu_id: int, who: Principal = require(Permission.NETWORK_READ)) -> OnuDetail:
     with session_scope() as session:
-        onu = _get_onu(session, onu_id)
+        onu = _get_onu(session, who, onu_id)
         jobs = session.execute(
             select(Job)
             .where(Job.onu_id == onu_id)
@@ -84,7 +86,12 @@ def get_onu(onu_id: int) -> OnuDetail:
 
 
 @router.post("/preprovision", response_model=OnuOut, status_code=201)
-def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
+def preprovision(body: PreprovisionIn, who: Principal = require(Permission.ONU_PROVISION)) -> OnuOut:
+    """A principal restricted to zones or OLTs must give a position on one of its OLTs (403
+    otherwise: an ONU on no OLT would be outside its scope)."""
+    if body.olt_id is None and who.olt_ids is not None:
+        raise Forbidden(f"{who.username} is restricted to some zones or OLTs: give olt_id, frame, slot "
+                        "and port of one of them")
     with session_scope() as session:
         if session.execute(select(Onu.id).where(Onu.serial == body.serial)).first():
             raise Conflict(f"an ONU with serial {body.serial} already exists")
@@ -100,11 +107,12 @@ def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
             desired=desired,
         )
         if body.olt_id is not None:
-            port = _port_at(session, body.olt_id, body.frame, body.slot, body.port)
+            port = _port_at(session, who, body.olt_id, body.frame, body.slot, body.port)
             onu.olt_id, onu.pon_port_id = port.olt_id, port.id
         session.add(onu)
         session.flush()
-        audit(session, actor, "preprovision", "onu", onu.id, None, body.model_dump())
+        audit(session, who.username, "preprovision", "onu", onu.id, None, body.model_dump(),
+              request_id=who.request_id)
         session.refresh(onu)
         return OnuOut.model_validate(onu)
 
@@ -112,25 +120,27 @@ def preprovision(body: PreprovisionIn, actor: Actor = DEFAULT_ACTOR) -> OnuOut:
 @router.post("/by-serial/{serial}/authorize", response_model=JobQueued | ActionPlan, status_code=202,
              responses=DRY_RUN)
 def authorize_by_serial(
-    serial: str, response: Response, body: ActionRequest | None = Body(None), actor: Actor = DEFAULT_ACTOR
+    serial: str, response: Response, body: ActionRequest | None = Body(None),
+    who: Principal = require(Permission.ONU_PROVISION),
 ) -> JobQueued | ActionPlan:
     with session_scope() as session:
-        onu_id = onu_id_by_serial(session, serial.strip())
-    return _act(onu_id, JobKind.AUTHORIZE, body or ActionRequest(), actor, response)
+        onu_id = visible_onu_id_by_serial(session, who, serial.strip())
+    return _act(onu_id, JobKind.AUTHORIZE, body or ActionRequest(), who, response)
 
 
 def _action_endpoint(kind: JobKind) -> Any:
     def endpoint(
-        onu_id: int, response: Response, body: ActionRequest | None = Body(None), actor: Actor = DEFAULT_ACTOR
+        onu_id: int, response: Response, body: ActionRequest | None = Body(None),
+        who: Principal = require(ACTION_PERMISSION[kind]),
     ) -> JobQueued | ActionPlan:
-        return _act(onu_id, kind, body or ActionRequest(), actor, response)
+        return _act(onu_id, kind, body or ActionRequest(), who, response)
 
     endpoint.__name__ = f"{kind.value}_onu"
     endpoint.__doc__ = f"{kind.value.capitalize()} the ONU; with dry_run, answer the plan and queue nothing."
     return endpoint
 
 
-for _kind in (JobKind.AUTHORIZE, JobKind.REMOVE, JobKind.REBOOT, JobKind.SUSPEND, JobKind.RESUME):
+for _kind in ACTION_PERMISSION:
     router.add_api_route(
         f"/{{onu_id}}/{_kind.value}",
         _action_endpoint(_kind),
@@ -144,10 +154,10 @@ for _kind in (JobKind.AUTHORIZE, JobKind.REMOVE, JobKind.REBOOT, JobKind.SUSPEND
 @router.post("/{onu_id}/rename", response_model=JobQueued | ActionPlan, status_code=202,
              responses=DRY_RUN)
 def rename_onu(
-    onu_id: int, body: RenameRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+    onu_id: int, body: RenameRequest, response: Response, who: Principal = require(Permission.ONU_PROVISION)
 ) -> JobQueued | ActionPlan:
     params = {"name": body.name, "description": body.description}
-    return _act(onu_id, JobKind.RENAME, body, actor, response, params)
+    return _act(onu_id, JobKind.RENAME, body, who, response, params)
 
 
 class ReplaceRequest(ActionRequest):
@@ -163,20 +173,20 @@ class MoveRequest(ActionRequest):
 @router.post("/{onu_id}/replace", response_model=JobQueued | ActionPlan, status_code=202,
              responses=DRY_RUN)
 def replace_onu(
-    onu_id: int, body: ReplaceRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+    onu_id: int, body: ReplaceRequest, response: Response, who: Principal = require(Permission.ONU_PROVISION)
 ) -> JobQueued | ActionPlan:
     """Swap the ONU's serial for a new unit at the same ONU id (hardware replacement)."""
     new = {"serial": body.new_serial, "serial_hex": serial_hex(body.new_serial)}
-    return _act(onu_id, JobKind.REPLACE, body, actor, response, {"new": new})
+    return _act(onu_id, JobKind.REPLACE, body, who, response, {"new": new})
 
 
 @router.post("/{onu_id}/move", response_model=JobQueued | ActionPlan, status_code=202,
              responses=DRY_RUN)
 def move_onu(
-    onu_id: int, body: MoveRequest, response: Response, actor: Actor = DEFAULT_ACTOR
+    onu_id: int, body: MoveRequest, response: Response, who: Principal = require(Permission.ONU_PROVISION)
 ) -> JobQueued | ActionPlan:
     """Move the ONU to another PON port of its OLT (the new ONU id is read from the OLT when the job runs)."""
-    return _act(onu_id, JobKind.MOVE, body, actor, response,
+    return _act(onu_id, JobKind.MOVE, body, who, response,
                 {"new": {"frame": body.frame, "slot": body.slot, "port": body.port, "onu_id": None}})
 
 
@@ -184,40 +194,44 @@ def _act(
     onu_id: int,
     kind: JobKind,
     request: ActionRequest,
-    actor: str,
+    who: Principal,
     response: Response,
     params: dict[str, Any] | None = None,
 ) -> JobQueued | ActionPlan:
     if request.dry_run:
         response.status_code = 200
-        return _plan(onu_id, kind, request, params)
+        return _plan(onu_id, kind, request, params, who)
+    with session_scope() as session:
+        onu = _get_onu(session, who, onu_id)
+        if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
+            serial_owner_check(session, onu, params["new"]["serial"])  # type: ignore[index]
     if request.onu_type_id is not None or request.plan_id is not None:
-        _apply_overrides(onu_id, kind, request, actor)
-    if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
-        with session_scope() as session:
-            serial_owner_check(session, _get_onu(session, onu_id), params["new"]["serial"])  # type: ignore[index]
-    job_id = request_and_enqueue(current_database_url(), onu_id, kind, actor, params)
+        _apply_overrides(onu_id, kind, request, who)
+    job_id = request_and_enqueue(current_database_url(), onu_id, kind, who.username, params)
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 
-def _plan(onu_id: int, kind: JobKind, request: ActionRequest, params: dict[str, Any] | None) -> ActionPlan:
+def _plan(onu_id: int, kind: JobKind, request: ActionRequest, params: dict[str, Any] | None,
+          who: Principal) -> ActionPlan:
     with session_scope() as session:
-        onu = _get_onu(session, onu_id)
+        onu = _get_onu(session, who, onu_id)
         _set_type_and_plan(session, onu, request)
         plan = ActionPlan(**dry_run(session, onu_id, kind, params))
         session.rollback()  # a dry run changes nothing, the type/plan given included
     return plan
 
 
-def _apply_overrides(onu_id: int, kind: JobKind, request: ActionRequest, actor: str) -> None:
+def _apply_overrides(onu_id: int, kind: JobKind, request: ActionRequest, who: Principal) -> None:
     """Store the ONU type / plan chosen with the request, only when the action is allowed now."""
     with session_scope() as session:
         onu = lock_onu(session, onu_id)
+        check_visible(who, onu.olt_id, "ONU", onu_id)
         check_actionable(session, onu, kind)
         before = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
         _set_type_and_plan(session, onu, request)
         after = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
-        audit(session, actor, "update", "onu", onu.id, before, after, message=f"set for {kind.value}")
+        audit(session, who.username, "update", "onu", onu.id, before, after, message=f"set for {kind.value}",
+              request_id=who.request_id)
 
 
 def _set_type_and_plan(session: Session, onu: Onu, request: ActionRequest) -> None:
@@ -228,8 +242,9 @@ def _set_type_and_plan(session: Session, onu: Onu, request: ActionRequest) -> No
         onu.desired = {**onu.desired, "plan_id": request.plan_id}
 
 
-def _get_onu(session: Session, onu_id: int) -> Onu:
-    return get_or_404(session, Onu, onu_id, "ONU")
+def _get_onu(session: Session, who: Principal, onu_id: int) -> Onu:
+    """The ONU, or 404 when it does not exist or is outside the principal's scope."""
+    return get_visible(session, who, Onu, onu_id, "ONU")
 
 
 def _onu_type(session: Session, onu_type_id: int) -> OnuType:
@@ -263,9 +278,10 @@ def _desired(session: Session, body: PreprovisionIn) -> dict[str, Any]:
     return desired
 
 
-def _port_at(session: Session, olt_id: int, frame: int | None, slot: int | None, port: int | None) -> PonPort:
+def _port_at(session: Session, who: Principal, olt_id: int, frame: int | None, slot: int | None,
+             port: int | None) -> PonPort:
     olt = session.get(Olt, olt_id)
-    if olt is None:
+    if olt is None or not who.sees_olt(olt_id):
         raise ProvisioningDataMissing(f"OLT {olt_id} does not exist")
     row = session.execute(
         select(PonPort).where(

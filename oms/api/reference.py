@@ -10,14 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.access import Permission, Principal, require
 from core.audit import audit
 from core.db import session_scope
-from core.inputs import InputModel, LongText
+from core.inputs import InputModel, LongText, NotBool
 from core.models import VendorFamily
 from oms import in_use
 from oms.errors import Conflict, get_or_404
 from oms.models import OnuType, OnuTypeOltMapping, Tr069DataModel, Zone
-from oms.schemas import DEFAULT_ACTOR, Actor
 from vendor_cli.tokens import OneLine, OnuTypeName, ProfileName
 
 #: a name shown to people (vendor, model, zone): one line
@@ -43,8 +43,8 @@ class OnuTypeMappingOut(BaseModel):
 class OnuTypeIn(InputModel):
     vendor: Label
     model: Label
-    eth_ports: int = Field(1, ge=0, le=64)
-    pots_ports: int = Field(0, ge=0, le=16)
+    eth_ports: Annotated[int, Field(ge=0, le=64), NotBool] = 1
+    pots_ports: Annotated[int, Field(ge=0, le=16), NotBool] = 0
     wifi_24ghz: StrictBool = False
     wifi_5ghz: StrictBool = False
     catv: StrictBool = False
@@ -87,7 +87,7 @@ class ZoneOut(BaseModel):
 
 
 @router.get("/onu-types", response_model=list[OnuTypeOut])
-def list_onu_types() -> list[OnuTypeOut]:
+def list_onu_types(who: Principal = require(Permission.SETTINGS_READ)) -> list[OnuTypeOut]:
     with session_scope() as session:
         rows = session.execute(
             select(OnuType).options(selectinload(OnuType.olt_mappings)).order_by(OnuType.vendor, OnuType.model)
@@ -96,19 +96,22 @@ def list_onu_types() -> list[OnuTypeOut]:
 
 
 @router.post("/onu-types", response_model=OnuTypeOut, status_code=201)
-def create_onu_type(body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
+def create_onu_type(body: OnuTypeIn, who: Principal = require(Permission.SETTINGS_WRITE)) -> OnuTypeOut:
     with session_scope() as session:
         _check_type_free(session, body.vendor, body.model)
         onu_type = OnuType(**body.model_dump(exclude={"olt_mappings"}))
         onu_type.olt_mappings = [OnuTypeOltMapping(**m.model_dump()) for m in _one_per_family(body.olt_mappings)]
         session.add(onu_type)
         session.flush()
-        audit(session, actor, "create", "onu_type", onu_type.id, None, body.model_dump(mode="json"))
+        audit(session, who.username, "create", "onu_type", onu_type.id, None, body.model_dump(mode="json"),
+              request_id=who.request_id)
         return OnuTypeOut.model_validate(onu_type)
 
 
 @router.put("/onu-types/{onu_type_id}", response_model=OnuTypeOut)
-def replace_onu_type(onu_type_id: int, body: OnuTypeIn, actor: Actor = DEFAULT_ACTOR) -> OnuTypeOut:
+def replace_onu_type(
+    onu_type_id: int, body: OnuTypeIn, who: Principal = require(Permission.SETTINGS_WRITE)
+) -> OnuTypeOut:
     with session_scope() as session:
         onu_type = _onu_type(session, onu_type_id)
         before = OnuTypeOut.model_validate(onu_type).model_dump(mode="json")
@@ -129,17 +132,18 @@ def replace_onu_type(onu_type_id: int, body: OnuTypeIn, actor: Actor = DEFAULT_A
                 onu_type.olt_mappings.append(OnuTypeOltMapping(**mapping_in.model_dump()))
         session.flush()
         after = OnuTypeOut.model_validate(onu_type)
-        audit(session, actor, "update", "onu_type", onu_type.id, before, after.model_dump(mode="json"))
+        audit(session, who.username, "update", "onu_type", onu_type.id, before, after.model_dump(mode="json"),
+              request_id=who.request_id)
         return after
 
 
 @router.delete("/onu-types/{onu_type_id}", status_code=204)
-def delete_onu_type(onu_type_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+def delete_onu_type(onu_type_id: int, who: Principal = require(Permission.SETTINGS_WRITE)) -> Response:
     with session_scope() as session:
         onu_type = _onu_type(session, onu_type_id)
-        in_use.check_onu_type_unused(session, onu_type.id, f"{onu_type.vendor} {onu_type.model}")
-        audit(session, actor, "delete", "onu_type", onu_type.id,
-              OnuTypeOut.model_validate(onu_type).model_dump(mode="json"), None)
+        in_use.check_onu_type_unused(session, onu_type.id, f"{onu_type.vendor} {onu_type.model}", who)
+        audit(session, who.username, "delete", "onu_type", onu_type.id,
+              OnuTypeOut.model_validate(onu_type).model_dump(mode="json"), None, request_id=who.request_id)
         session.delete(onu_type)
     return Response(status_code=204)
 
@@ -164,31 +168,31 @@ def _one_per_family(mappings: list[OnuTypeMappingIn]) -> list[OnuTypeMappingIn]:
 
 
 @router.get("/zones", response_model=list[ZoneOut])
-def list_zones() -> list[ZoneOut]:
+def list_zones(who: Principal = require(Permission.SETTINGS_READ)) -> list[ZoneOut]:
     with session_scope() as session:
         return [ZoneOut.model_validate(z) for z in session.execute(select(Zone).order_by(Zone.name)).scalars()]
 
 
 @router.post("/zones", response_model=ZoneOut, status_code=201)
-def create_zone(body: ZoneIn, actor: Actor = DEFAULT_ACTOR) -> ZoneOut:
+def create_zone(body: ZoneIn, who: Principal = require(Permission.SETTINGS_WRITE)) -> ZoneOut:
     with session_scope() as session:
         if session.execute(select(Zone.id).where(Zone.name == body.name)).first():
             raise Conflict(f"zone {body.name!r} already exists")
         zone = Zone(**body.model_dump())
         session.add(zone)
         session.flush()
-        audit(session, actor, "create", "zone", zone.id, None, body.model_dump())
+        audit(session, who.username, "create", "zone", zone.id, None, body.model_dump(), request_id=who.request_id)
         return ZoneOut.model_validate(zone)
 
 
 @router.delete("/zones/{zone_id}", status_code=204)
-def delete_zone(zone_id: int, actor: Actor = DEFAULT_ACTOR) -> Response:
+def delete_zone(zone_id: int, who: Principal = require(Permission.SETTINGS_WRITE)) -> Response:
     with session_scope() as session:
         zone = get_or_404(session, Zone, zone_id, "zone")
-        in_use.check_zone_unused(session, zone.id, zone.name)
+        in_use.check_zone_unused(session, zone.id, zone.name, who)
         if zone.sites:
             raise Conflict(f"zone {zone.name!r} has {len(zone.sites)} site(s): delete them first")
         before: dict[str, Any] = ZoneOut.model_validate(zone).model_dump()
-        audit(session, actor, "delete", "zone", zone.id, before, None)
+        audit(session, who.username, "delete", "zone", zone.id, before, None, request_id=who.request_id)
         session.delete(zone)
     return Response(status_code=204)

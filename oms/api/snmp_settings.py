@@ -1,6 +1,10 @@
 """System Settings for SNMP monitoring: the OID maps (validated on save, audited, resettable
 to the shipped default) and each OLT's SNMP credentials (write-only secrets) with a live test.
 
+An OID map read answers its `ETag`; a change may send it back as `If-Match` and is refused
+(412, nothing saved) when the map was changed meanwhile. The SNMP settings of an OLT outside
+a restricted principal's scope answer 404, like an OLT that does not exist.
+
 Handlers are plain `def` (FastAPI's threadpool); the SNMP test runs its own event loop there.
 """
 
@@ -9,16 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
+from core.access import Permission, Principal, require
 from core.db import session_scope
 from core.inputs import Finite, InputModel, Int4, PlainValue
 from core.models import VendorFamily
 from oms.errors import Conflict
-from oms.models import SnmpAuthProtocol, SnmpMetric, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
+from oms.models import Olt, SnmpAuthProtocol, SnmpMetric, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
 from oms.monitoring import settings as service
-from oms.schemas import DEFAULT_ACTOR, Actor, HostName, PollInterval
+from oms.schemas import HostName, PollInterval
+from oms.scope import get_visible
 
 router = APIRouter(tags=["system settings", "monitoring"])
 
@@ -83,37 +89,64 @@ class OidMapUpdate(InputModel):
 
 
 NULLABLE_MAP_FIELDS = {"valid_min", "valid_max"}
+#: the optional precondition of a change: the ETag the client read
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", max_length=1000,
+    description="the ETag of the map you read: refused (412) when the map changed since")]
+WITH_ETAG: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"ETag": {"description": "the map's version, for If-Match", "schema": {"type": "string"}}}}
+}
+STALE: dict[int | str, dict[str, Any]] = {
+    **WITH_ETAG, 412: {"description": "If-Match names another version: read the map again"}
+}
+
+
+class OidMapFilter(InputModel):
+    """GET /settings/snmp-oid-maps (every map, by family and metric; unknown parameters refused)."""
+
+    family: VendorFamily | None = None
+    metric: SnmpMetric | None = None
+    enabled: bool | None = None
 
 
 @router.get("/settings/snmp-oid-maps", response_model=list[OidMapOut])
 def list_oid_maps(
-    family: VendorFamily | None = None, metric: SnmpMetric | None = None, enabled: bool | None = None
+    query: Annotated[OidMapFilter, Query()], who: Principal = require(Permission.SETTINGS_READ)
 ) -> list[OidMapOut]:
     with session_scope() as session:
-        return [_map_out(row) for row in service.list_oid_maps(session, family, metric, enabled)]
+        rows = service.list_oid_maps(session, query.family, query.metric, query.enabled)
+        return [_map_out(row) for row in rows]
 
 
-@router.get("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail)
-def get_oid_map(map_id: int) -> OidMapDetail:
+@router.get("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail, responses=WITH_ETAG)
+def get_oid_map(map_id: int, response: Response, who: Principal = require(Permission.SETTINGS_READ)) -> OidMapDetail:
     with session_scope() as session:
-        return _map_detail(service.get_oid_map(session, map_id))
+        return _map_detail(service.get_oid_map(session, map_id), response)
 
 
-@router.put("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail)
-def update_oid_map(map_id: int, body: OidMapUpdate, actor: Actor = DEFAULT_ACTOR) -> OidMapDetail:
+@router.put("/settings/snmp-oid-maps/{map_id}", response_model=OidMapDetail, responses=STALE)
+def update_oid_map(
+    map_id: int, body: OidMapUpdate, response: Response, if_match: IfMatch = None,
+    who: Principal = require(Permission.SETTINGS_WRITE),
+) -> OidMapDetail:
     changes = {
         k: v
         for k, v in body.model_dump(exclude_unset=True).items()
         if v is not None or k in NULLABLE_MAP_FIELDS
     }
     with session_scope() as session:
-        return _map_detail(service.update_oid_map(session, map_id, changes, actor))
+        row = service.update_oid_map(session, map_id, changes, who.username, if_match=if_match,
+                                     request_id=who.request_id)
+        return _map_detail(row, response)
 
 
-@router.post("/settings/snmp-oid-maps/{map_id}/reset", response_model=OidMapDetail)
-def reset_oid_map(map_id: int, actor: Actor = DEFAULT_ACTOR) -> OidMapDetail:
+@router.post("/settings/snmp-oid-maps/{map_id}/reset", response_model=OidMapDetail, responses=STALE)
+def reset_oid_map(
+    map_id: int, response: Response, if_match: IfMatch = None, who: Principal = require(Permission.SETTINGS_WRITE)
+) -> OidMapDetail:
     with session_scope() as session:
-        return _map_detail(service.reset_oid_map(session, map_id, actor))
+        row = service.reset_oid_map(session, map_id, who.username, if_match=if_match, request_id=who.request_id)
+        return _map_detail(row, response)
 
 
 def _map_out(row: SnmpOidMap) -> OidMapOut:
@@ -125,7 +158,8 @@ def _map_out(row: SnmpOidMap) -> OidMapOut:
     )
 
 
-def _map_detail(row: SnmpOidMap) -> OidMapDetail:
+def _map_detail(row: SnmpOidMap, response: Response) -> OidMapDetail:
+    response.headers["ETag"] = service.oid_map_etag(row)
     default = service.default_for(str(row.vendor_family.value), str(row.metric.value))
     return OidMapDetail(**_map_out(row).model_dump(), default=default)
 
@@ -191,23 +225,26 @@ class SnmpTestOut(BaseModel):
 
 
 @router.get("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
-def get_snmp_settings(olt_id: int) -> SnmpSettingsOut:
+def get_snmp_settings(olt_id: int, who: Principal = require(Permission.NETWORK_READ)) -> SnmpSettingsOut:
     with session_scope() as session:
-        return SnmpSettingsOut(**service.snmp_settings_view(service.get_olt(session, olt_id)))
+        return SnmpSettingsOut(**service.snmp_settings_view(get_visible(session, who, Olt, olt_id, "OLT")))
 
 
 @router.put("/olts/{olt_id}/snmp", response_model=SnmpSettingsOut)
-def put_snmp_settings(olt_id: int, body: SnmpSettingsIn, actor: Actor = DEFAULT_ACTOR) -> SnmpSettingsOut:
+def put_snmp_settings(
+    olt_id: int, body: SnmpSettingsIn, who: Principal = require(Permission.OLT_MANAGE)
+) -> SnmpSettingsOut:
     data = service.SnmpSettingsInput(**{k: getattr(v, "value", v) for k, v in body.model_dump().items()})
     with session_scope() as session:
-        olt = service.save_snmp_settings(session, olt_id, data, actor)
+        get_visible(session, who, Olt, olt_id, "OLT")
+        olt = service.save_snmp_settings(session, olt_id, data, who.username, request_id=who.request_id)
         return SnmpSettingsOut(**service.snmp_settings_view(olt))
 
 
 @router.post("/olts/{olt_id}/snmp/test", response_model=SnmpTestOut)
-def test_snmp_settings(olt_id: int) -> SnmpTestOut:
+def test_snmp_settings(olt_id: int, who: Principal = require(Permission.OLT_MANAGE)) -> SnmpTestOut:
     with session_scope() as session:
-        olt = service.get_olt(session, olt_id)
+        olt = get_visible(session, who, Olt, olt_id, "OLT")
         if olt.snmp is None:
             raise Conflict(f"OLT {olt.name} has no SNMP settings yet: PUT /olts/{olt_id}/snmp first")
         target = service.target_for_olt(olt, olt.snmp)

@@ -109,10 +109,14 @@ def _olt_statement(threshold: float) -> Select[*tuple[Any, ...]]:
 
 
 def olt_overview(
-    session: Session, threshold: float, zone: str | None = None, family: str | None = None
+    session: Session, threshold: float, zone: str | None = None, family: str | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every OLT's health, last poll and ONU counts, in one statement."""
+    """Every OLT's health, last poll and ONU counts, in one statement; `visible`: a condition
+    on Olt.id keeping the OLTs the caller may see."""
     stmt = _olt_statement(threshold).order_by(Olt.name)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if zone is not None:
         stmt = stmt.where(Zone.name == zone)
     if family is not None:
@@ -235,10 +239,14 @@ def _onu_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def onu_page(
-    session: Session, flt: OnuFilter, limit: int, offset: int, now: datetime
+    session: Session, flt: OnuFilter, limit: int, offset: int, now: datetime,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(matching count, one page of ONU readings ordered by OLT and position)."""
+    """(matching count, one page of ONU readings ordered by OLT and position); `visible`: a
+    condition on Onu.olt_id keeping the ONUs the caller may see."""
     stmt = _onu_statement(flt)
+    if visible is not None:
+        stmt = stmt.where(visible)
     count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = stmt.order_by(Olt.name, PonPort.frame, PonPort.slot, PonPort.port, Onu.onu_index, Onu.id)
     rows = session.execute(page.limit(limit).offset(offset)).mappings()

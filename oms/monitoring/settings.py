@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from core.concurrency import check_if_match, etag
 from oms.errors import NotFound, OmsError
 from oms.models import Olt, OltSnmpSettings, SnmpAuthProtocol, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
 from oms.monitoring.collector import SnmpTarget, close_engine_for_loop, test_snmp
@@ -100,11 +101,16 @@ def list_oid_maps(
     return list(session.execute(stmt).scalars())
 
 
-def get_oid_map(session: Session, map_id: int) -> SnmpOidMap:
-    row = session.get(SnmpOidMap, map_id)
+def get_oid_map(session: Session, map_id: int, *, lock: bool = False) -> SnmpOidMap:
+    row = session.get(SnmpOidMap, map_id, with_for_update=lock or None, populate_existing=lock)
     if row is None:
         raise NotFound(f"SNMP OID map {map_id} does not exist")
     return row
+
+
+def oid_map_etag(row: SnmpOidMap) -> str:
+    """The map's ETag: changes with every saved change (`updated_at`)."""
+    return etag("snmp_oid_map", row.id, row.updated_at.isoformat())
 
 
 def oid_map_snapshot(row: SnmpOidMap) -> dict[str, Any]:
@@ -123,25 +129,31 @@ def is_default(row: SnmpOidMap) -> bool:
     return default is not None and OidMapEntry.from_dict(default) == OidMapEntry.from_row(row)
 
 
-def update_oid_map(session: Session, map_id: int, changes: dict[str, Any], actor: str) -> SnmpOidMap:
-    """Apply `changes` (editable fields only) if the result passes validate_entry; audited."""
-    row = get_oid_map(session, map_id)
+def update_oid_map(session: Session, map_id: int, changes: dict[str, Any], actor: str, *,
+                   if_match: str | None = None, request_id: str | None = None) -> SnmpOidMap:
+    """Apply `changes` (editable fields only) if the result passes validate_entry; audited.
+    `if_match` (an ETag of `oid_map_etag`) refuses the change (PreconditionFailed) when the
+    map was changed since."""
+    row = get_oid_map(session, map_id, lock=True)
+    check_if_match(if_match, oid_map_etag(row), f"SNMP OID map {map_id}")
     before = oid_map_snapshot(row)
     candidate = OidMapEntry.from_dict({**before, **_editable(changes)})
     problems = validate_entry(candidate)
     if problems:
         raise InvalidSettings(f"SNMP OID map {candidate.label}", problems)
-    return _save_map(session, row, candidate, before, actor, "update")
+    return _save_map(session, row, candidate, before, actor, "update", request_id)
 
 
-def reset_oid_map(session: Session, map_id: int, actor: str) -> SnmpOidMap:
+def reset_oid_map(session: Session, map_id: int, actor: str, *,
+                  if_match: str | None = None, request_id: str | None = None) -> SnmpOidMap:
     """Back to the shipped default row of DEFAULT_OID_MAPS; audited."""
-    row = get_oid_map(session, map_id)
+    row = get_oid_map(session, map_id, lock=True)
+    check_if_match(if_match, oid_map_etag(row), f"SNMP OID map {map_id}")
     before = oid_map_snapshot(row)
     default = default_for(before["vendor_family"], before["metric"])
     if default is None:
         raise NotFound(f"SNMP OID map {before['vendor_family']}/{before['metric']} has no shipped default")
-    return _save_map(session, row, OidMapEntry.from_dict(default), before, actor, "reset")
+    return _save_map(session, row, OidMapEntry.from_dict(default), before, actor, "reset", request_id)
 
 
 def _editable(changes: dict[str, Any]) -> dict[str, Any]:
@@ -152,12 +164,14 @@ def _editable(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _save_map(
-    session: Session, row: SnmpOidMap, entry: OidMapEntry, before: dict[str, Any], actor: str, action: str
+    session: Session, row: SnmpOidMap, entry: OidMapEntry, before: dict[str, Any], actor: str, action: str,
+    request_id: str | None = None,
 ) -> SnmpOidMap:
     for name in EDITABLE_MAP_FIELDS:
         setattr(row, name, getattr(entry, name))
     session.flush()
-    audit(session, actor, action, "snmp_oid_map", row.id, before, oid_map_snapshot(row), message=entry.label)
+    audit(session, actor, action, "snmp_oid_map", row.id, before, oid_map_snapshot(row), message=entry.label,
+          request_id=request_id)
     session.refresh(row)
     return row
 
@@ -230,7 +244,8 @@ def snmp_settings_view(olt: Olt) -> dict[str, Any]:
     return view
 
 
-def save_snmp_settings(session: Session, olt_id: int, data: SnmpSettingsInput, actor: str) -> Olt:
+def save_snmp_settings(session: Session, olt_id: int, data: SnmpSettingsInput, actor: str, *,
+                       request_id: str | None = None) -> Olt:
     """Create or replace one OLT's SNMP settings after checking them as a whole; audited without secrets."""
     olt = get_olt(session, olt_id)
     before = snmp_settings_view(olt) if olt.snmp is not None else None
@@ -252,7 +267,8 @@ def save_snmp_settings(session: Session, olt_id: int, data: SnmpSettingsInput, a
     session.refresh(olt)
     changed = [name for name in SECRET_FIELDS if getattr(data, name) is not None]
     message = f"changed: {', '.join(changed)}" if changed else ""
-    audit(session, actor, "update", "olt_snmp", olt.id, before, snmp_settings_view(olt), message=message)
+    audit(session, actor, "update", "olt_snmp", olt.id, before, snmp_settings_view(olt), message=message,
+          request_id=request_id)
     return olt
 
 

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 import oms.services
-from api.app import create_app
+from tests.fixtures import api_client
 
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    """The API on a fresh database."""
-    return TestClient(create_app(db_url))
+    """The API on a fresh database, as user `admin` (role admin) with an API token."""
+    return api_client(db_url)
 
 
 @pytest.fixture

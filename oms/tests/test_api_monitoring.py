@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, text
 
-from api.app import create_app
 from core.db import get_engine, session_scope
 from core.models import Setting, Vendor
 from oms.models import (
@@ -32,6 +31,7 @@ from oms.monitoring.collector import PollResult
 from oms.monitoring.indexes import Position
 from oms.monitoring.oidmap import Reading
 from oms.monitoring.store import store_poll_result
+from tests.fixtures import api_client
 
 ACTIVE, SUSPENDED = OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED
 
@@ -47,7 +47,7 @@ class Net:
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url))
+    return api_client(db_url)
 
 
 def _olt(session: Any, name: str, vendor_slug: str, family: str, zone: Zone | None) -> Olt:
@@ -157,6 +157,8 @@ def test_olt_overview_counts_health_and_threshold_override(client: TestClient, d
     assert [o["name"] for o in client.get("/monitoring/olts", params={"zone": "south"}).json()["olts"]] == [
         "zte-b"
     ]
+    assert client.get("/monitoring/olts", params={"low_signal": -26}).status_code == 422, "unknown filter"
+    assert client.get("/monitoring/olts", params={"low_signal_dbm": -61}).status_code == 422
 
 
 def test_the_threshold_setting_is_read_from_system_settings(
@@ -244,6 +246,9 @@ def test_onu_rows_and_pagination(client: TestClient, net: Net) -> None:
     assert los["status_age_s"] is None and los["optical_age_s"] is None  # never read by a poll
     assert client.get("/monitoring/onus", params={"offset": 7}).json()["results"] == []
     assert client.get("/monitoring/onus", params={"limit": 0}).status_code == 422
+    assert client.get("/monitoring/onus", params={"limit": 501}).status_code == 422
+    assert client.get("/monitoring/onus", params={"rx": -20}).status_code == 422, "an unknown filter is refused"
+    assert client.get("/monitoring/onus").json()["limit"] == 50
 
 
 def _poll(position: Position, poll_class: PollClass, **readings: Any) -> PollResult:

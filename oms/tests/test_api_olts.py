@@ -15,6 +15,7 @@ from lab.base import Lab, SimulatedOlt
 from lab.register import ensure_reference_data, new_sim, register_olt
 from oms.models import Job, Olt, Onu, OnuLifecycle
 from ponstack.worker import BackgroundWorker
+from tests.fixtures import api_client
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
 NEW_OLT: dict[str, Any] = {
@@ -46,7 +47,8 @@ def add_lab_olt(
 
 
 def test_create_list_update_never_expose_the_password(client: TestClient, db_url: str) -> None:
-    created = client.post("/olts", json=NEW_OLT, headers={"X-Ponstack-User": "alice"})
+    alice = api_client(db_url, "alice", "noc_engineer")
+    created = alice.post("/olts", json=NEW_OLT)
     assert created.status_code == 201, created.text
     olt = created.json()
     assert "password" not in olt and NEW_OLT["password"] not in created.text
@@ -57,22 +59,27 @@ def test_create_list_update_never_expose_the_password(client: TestClient, db_url
         True,
     )
 
-    assert [o["id"] for o in client.get("/olts", params={"family": "huawei_smartax"}).json()] == [olt["id"]]
-    assert client.get("/olts", params={"family": "zte_c3xx"}).json() == []
-    assert client.get("/olts", params={"active": "false"}).json() == []
-    assert client.get("/olts", params={"zone": "nowhere"}).json() == []
+    page = client.get("/olts", params={"family": "huawei_smartax"}).json()
+    assert [o["id"] for o in page["results"]] == [olt["id"]]
+    assert (page["count"], page["limit"], page["offset"]) == (1, 50, 0)
+    assert client.get("/olts", params={"family": "zte_c3xx"}).json()["results"] == []
+    assert client.get("/olts", params={"active": "false"}).json()["results"] == []
+    assert client.get("/olts", params={"zone": "nowhere"}).json()["count"] == 0
+    assert client.get("/olts", params={"familly": "zte_c3xx"}).status_code == 422, "an unknown filter is refused"
+    assert client.get("/olts", params={"limit": 501}).status_code == 422
 
     patched = client.patch(
         f"/olts/{olt['id']}", json={"password": "n3w-pw", "cli_port": 2222, "is_active": False}
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["cli_port"] == 2222 and "n3w-pw" not in patched.text
-    assert client.get("/olts", params={"active": "false"}).json()[0]["id"] == olt["id"]
+    assert client.get("/olts", params={"active": "false"}).json()["results"][0]["id"] == olt["id"]
 
     with session_scope(db_url) as session:
         assert session.get_one(Olt, olt["id"]).password == "n3w-pw"
         audit_rows = session.execute(select(AuditLog).where(AuditLog.object_type == "olt")).scalars().all()
-        assert [(a.actor, a.action) for a in audit_rows] == [("alice", "create"), ("api", "update")]
+        assert [(a.actor, a.action) for a in audit_rows] == [("alice", "create"), ("admin", "update")]
+        assert all(a.request_id for a in audit_rows)
         assert all("password" not in (a.after or {}) for a in audit_rows)
         assert audit_rows[1].message == "changed: password"
 

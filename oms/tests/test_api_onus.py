@@ -17,6 +17,7 @@ from lab.register import ensure_reference_data, new_sim, register_olt
 from oms.models import Job, Olt, Onu, OnuLifecycle, OnuType
 from oms.services import RUN_OLT_JOBS
 from ponstack.worker import BackgroundWorker
+from tests.fixtures import api_client
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
 SERIAL = "HWTC11E70E9A"
@@ -143,6 +144,9 @@ def test_list_filters_and_pages(client: TestClient, setup: Setup) -> None:
     assert client.get("/onus", params={"serial": "c00000002"}).json()["count"] == 1
     assert client.get("/onus", params={"pon_port_id": setup.port_ids()[1]}).json()["count"] == 0
     assert client.get("/onus", params={"limit": 0}).status_code == 422
+    assert client.get("/onus", params={"limit": 501}).status_code == 422
+    assert client.get("/onus", params={"lifecycle": "failed"}).status_code == 422, "an unknown filter is refused"
+    assert client.get("/onus").json()["limit"] == 50
     assert client.get("/onus/999999").status_code == 404
 
 
@@ -153,11 +157,11 @@ def test_authorize_sets_type_and_plan_then_queues_under_the_olt_lock(
     client: TestClient, setup: Setup, deferred: list[dict[str, Any]]
 ) -> None:
     onu_id = setup.discovered(SERIAL)
+    bob = api_client(setup.url, "bob", "noc_engineer")
 
-    answer = client.post(
+    answer = bob.post(
         f"/onus/{onu_id}/authorize",
         json={"onu_type_id": setup.type_id, "plan_id": setup.plan_id},
-        headers={"X-Ponstack-User": "bob"},
     )
 
     assert answer.status_code == 202, answer.text
@@ -282,9 +286,11 @@ def test_bulk_by_serials_dry_run_then_queue(
         (second, "HWTC00000002", "queued"),
     ]
     assert (progress["counts"], progress["done"], progress["total"]) == ({"queued": 2}, False, 2)
-    assert [
-        j["bulk_run_id"] for j in client.get("/jobs", params={"bulk_run_id": run["bulk_run_id"]}).json()
-    ] == [run["bulk_run_id"]] * 2
+    jobs = client.get("/jobs", params={"bulk_run_id": run["bulk_run_id"]}).json()
+    assert [j["bulk_run_id"] for j in jobs["results"]] == [run["bulk_run_id"]] * 2
+    assert (jobs["count"], jobs["limit"], jobs["offset"]) == (2, 50, 0)
+    assert client.get("/jobs", params={"bulk_run_id": run["bulk_run_id"], "limit": 1}).json()["count"] == 2
+    assert client.get("/jobs", params={"bulk": run["bulk_run_id"]}).status_code == 422
 
     nothing_left = client.post("/provisioning/bulk", json={"filter": {"olt_id": setup.olt_id}})
     assert nothing_left.status_code == 422 and "no ONU matches" in nothing_left.json()["detail"]

@@ -10,18 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from core.db import session_scope
 from core.models import VendorFamily
 from lab.register import ensure_reference_data, new_sim, register_olt
 from oms.models import Olt, OltProfile, Onu, OnuLifecycle, OnuType, Zone
+from tests.fixtures import api_client
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
 
 
 @pytest.fixture
 def api(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url))
+    return api_client(db_url)
 
 
 @pytest.fixture

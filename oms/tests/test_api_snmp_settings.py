@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from api.app import create_app
 from core.db import session_scope
 from core.models import AuditLog, Vendor
 from lab.snmp import SnmpAgent, free_udp_port
@@ -17,15 +16,21 @@ from lab.zte_c320 import ZteC320
 from oms.models import Olt, OltSnmpSettings, SnmpOidMap
 from oms.monitoring.oid_defaults import DEFAULT_OID_MAPS
 from oms.monitoring.settings import CONTEXT_OPTION, target_for_olt
+from tests.fixtures import api_client
 
-ALICE = {"X-Ponstack-User": "alice"}
 COMMUNITY = "c0mmunity-str1ng"
 AUTH_KEY, PRIV_KEY = "auth-key-secret-1", "priv-key-secret-2"
 
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url))
+    return api_client(db_url)
+
+
+@pytest.fixture
+def alice(db_url: str) -> TestClient:
+    """A NOC engineer: the actor of the audit rows of her changes."""
+    return api_client(db_url, "alice", "noc_engineer")
 
 
 def _map_id(db_url: str, family: str, metric: str) -> int:
@@ -58,19 +63,21 @@ def test_list_filters_by_family_metric_and_enabled(client: TestClient) -> None:
     expected = {(r["vendor_family"], r["metric"]) for r in DEFAULT_OID_MAPS if not r["enabled"]}
     assert {(r["vendor_family"], r["metric"]) for r in disabled} == expected and expected
     assert client.get("/settings/snmp-oid-maps", params={"family": "nokia_isam"}).status_code == 422
+    assert client.get("/settings/snmp-oid-maps", params={"famly": "zte_c6xx"}).status_code == 422
 
 
-def test_a_typo_is_refused_with_every_problem_and_nothing_is_saved(client: TestClient, db_url: str) -> None:
+def test_a_typo_is_refused_with_every_problem_and_nothing_is_saved(
+    client: TestClient, alice: TestClient, db_url: str
+) -> None:
     map_id = _map_id(db_url, "huawei_smartax", "onu_rx_power")
     before = client.get(f"/settings/snmp-oid-maps/{map_id}").json()
-    response = client.put(
+    response = alice.put(
         f"/settings/snmp-oid-maps/{map_id}",
         json={
             "oid": "1.3.6.1.4.1.2011.6.128.1.1.2.51.1.4O",
             "index_format": "huawei_gpon_onuu",
             "scale": 0.1,
         },
-        headers=ALICE,
     )
     assert response.status_code == 422, response.text
     problems = [error["msg"] for error in response.json()["errors"]]
@@ -88,15 +95,16 @@ def test_a_typo_is_refused_with_every_problem_and_nothing_is_saved(client: TestC
     assert client.get(f"/settings/snmp-oid-maps/{map_id}").json() == before
 
 
-def test_edit_is_audited_and_reset_restores_the_shipped_default(client: TestClient, db_url: str) -> None:
+def test_edit_is_audited_and_reset_restores_the_shipped_default(
+    client: TestClient, alice: TestClient, db_url: str
+) -> None:
     map_id = _map_id(db_url, "zte_c3xx", "onu_rx_power")
     shipped = client.get(f"/settings/snmp-oid-maps/{map_id}").json()
     assert shipped["modified"] is False and shipped["default"]["scale"] == shipped["scale"] == 0.002
 
-    edited = client.put(
+    edited = alice.put(
         f"/settings/snmp-oid-maps/{map_id}",
         json={"scale": 0.001, "valid_min": None, "enabled": False, "source": "checked on our C320 walk"},
-        headers=ALICE,
     )
     assert edited.status_code == 200, edited.text
     body = edited.json()
@@ -104,15 +112,40 @@ def test_edit_is_audited_and_reset_restores_the_shipped_default(client: TestClie
     assert body["oid"] == shipped["oid"]  # fields not sent stay as they were
     assert client.get("/settings/snmp-oid-maps", params={"enabled": "false", "family": "zte_c3xx"}).json()
 
-    reset = client.post(f"/settings/snmp-oid-maps/{map_id}/reset", headers=ALICE).json()
+    reset = alice.post(f"/settings/snmp-oid-maps/{map_id}/reset").json()
     assert reset["modified"] is False
     assert {k: reset[k] for k in shipped["default"]} == shipped["default"]
 
     update, restore = _audit(db_url, "snmp_oid_map")
     assert (update.actor, update.action, update.object_id) == ("alice", "update", str(map_id))
+    assert restore.actor == "alice" and update.request_id and restore.request_id != update.request_id
     assert (update.before["scale"], update.after["scale"]) == (0.002, 0.001)
     assert (restore.action, restore.before["scale"], restore.after["scale"]) == ("reset", 0.001, 0.002)
     assert client.get("/settings/snmp-oid-maps/999999").status_code == 404
+
+
+def test_a_stale_if_match_is_refused_and_nothing_is_saved(client: TestClient, db_url: str) -> None:
+    url = f"/settings/snmp-oid-maps/{_map_id(db_url, 'zte_c6xx', 'onu_rx_power')}"
+    read = client.get(url)
+    etag = read.headers["ETag"]
+
+    first = client.put(url, json={"source": "first"}, headers={"If-Match": etag})
+    assert first.status_code == 200, first.text
+    assert first.headers["ETag"] != etag and client.get(url).headers["ETag"] == first.headers["ETag"]
+
+    stale = client.put(url, json={"source": "second"}, headers={"If-Match": etag})
+    assert stale.status_code == 412 and stale.headers["content-type"] == "application/problem+json"
+    assert client.get(url).json()["source"] == "first", "nothing saved"
+    assert client.post(f"{url}/reset", headers={"If-Match": etag}).status_code == 412
+    assert len(_audit(db_url, "snmp_oid_map")) == 1
+
+    again = client.put(url, json={"source": "second"}, headers={"If-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.json()["source"] == "second"
+    assert client.put(url, json={"source": "no precondition"}).status_code == 200
+
+    operation = client.get("/openapi.json").json()["paths"]["/settings/snmp-oid-maps/{map_id}"]["put"]
+    assert "412" in operation["responses"]
+    assert any(p["name"] == "If-Match" and p["in"] == "header" for p in operation["parameters"])
 
 
 # --- per-OLT SNMP settings --------------------------------------------------------------------
@@ -145,7 +178,9 @@ def _raw_secrets(db_url: str, olt_id: int) -> tuple[str | None, ...]:
         return tuple(row)
 
 
-def test_settings_round_trip_hides_secrets_and_stores_them_encrypted(client: TestClient, db_url: str) -> None:
+def test_settings_round_trip_hides_secrets_and_stores_them_encrypted(
+    client: TestClient, alice: TestClient, db_url: str
+) -> None:
     olt_id = _add_olt(db_url, "zte-1")
     fresh = client.get(f"/olts/{olt_id}/snmp").json()
     assert (fresh["configured"], fresh["version"], fresh["has_community"], fresh["port"]) == (
@@ -155,10 +190,9 @@ def test_settings_round_trip_hides_secrets_and_stores_them_encrypted(client: Tes
         161,
     )
 
-    v2c = client.put(
+    v2c = alice.put(
         f"/olts/{olt_id}/snmp",
         json={"community": COMMUNITY, "timeout_s": 1.5, "status_poll_interval_s": 120},
-        headers=ALICE,
     )
     assert v2c.status_code == 200, v2c.text
     assert COMMUNITY not in v2c.text and "community" not in {
@@ -201,7 +235,7 @@ def test_settings_round_trip_hides_secrets_and_stores_them_encrypted(client: Tes
         assert (row.v3_auth_key, row.v3_priv_key) == (AUTH_KEY, PRIV_KEY)  # decrypts back
 
     trail = _audit(db_url, "olt_snmp")
-    assert [(a.actor, a.before is None) for a in trail] == [("alice", True), ("api", False), ("api", False)]
+    assert [(a.actor, a.before is None) for a in trail] == [("alice", True), ("admin", False), ("admin", False)]
     assert trail[2].message == "changed: community, v3_auth_key, v3_priv_key"
     assert not any(secret in str(a.before) + str(a.after) for a in trail for secret in (COMMUNITY, AUTH_KEY))
 

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from nornir.core.inventory import Host
 from sqlalchemy import delete, select
 
-from api.app import create_app
 from core.db import session_scope
 from core.models import AuditLog, VendorFamily
 from lab.register import ensure_reference_data, new_sim, register_olt
 from oms import cli_templates
 from oms.dry_run import dry_run
 from oms.models import CliAction, CliTemplate, JobKind, Onu, OnuLifecycle, OnuType
+from tests.fixtures import api_client
 from vendor_cli.render import TemplateError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def no_device_contact(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url))
+    return api_client(db_url)
 
 
 # --- seed -----------------------------------------------------------------
@@ -301,6 +301,7 @@ def test_api_lists_and_filters_by_family(client: TestClient) -> None:
     assert zte and {t["family"] for t in zte} == {"zte_c6xx"}
     assert all(t["version"] == 1 and t["modified"] is False for t in zte)
     assert client.get(BASE, params={"family": "nokia"}).status_code == 422
+    assert client.get(BASE, params={"vendor": "zte_c6xx"}).status_code == 422, "an unknown filter is refused"
 
 
 def test_api_reads_one_template(client: TestClient) -> None:
@@ -313,11 +314,10 @@ def test_api_reads_one_template(client: TestClient) -> None:
     assert client.get(f"{BASE}/huawei_smartax/explode").status_code == 422
 
 
-def test_api_update_versions_and_reset(client: TestClient) -> None:
+def test_api_update_versions_and_reset(client: TestClient, db_url: str) -> None:
     url = f"{BASE}/zte_c6xx/rename"
-    put = client.put(
-        url, json={"body": valid_body("api"), "comment": "via api"}, headers={"X-Ponstack-User": "dave"}
-    )
+    dave = api_client(db_url, "dave", "noc_engineer")
+    put = dave.put(url, json={"body": valid_body("api"), "comment": "via api"})
     assert put.status_code == 200, put.text
     assert (put.json()["version"], put.json()["updated_by"], put.json()["modified"]) == (2, "dave", True)
 
@@ -327,12 +327,50 @@ def test_api_update_versions_and_reset(client: TestClient) -> None:
         (1, "system", "shipped default"),
     ]
 
-    anonymous = client.put(url, json={"body": valid_body("anon")})
-    assert anonymous.json()["updated_by"] == "api"
+    admin = client.put(url, json={"body": valid_body("admin")})
+    assert admin.json()["updated_by"] == "admin"
+    spoofed = client.put(url, json={"body": valid_body("spoof")}, headers={"X-Ponstack-User": "mallory"})
+    assert spoofed.json()["updated_by"] == "admin", "the actor is who authenticated, never a header"
 
-    reset = client.post(f"{url}/reset", headers={"X-Ponstack-User": "erin"})
+    erin = api_client(db_url, "erin", "noc_engineer")
+    reset = erin.post(f"{url}/reset")
     assert reset.status_code == 200
-    assert reset.json()["body"] == reset.json()["default_body"] and reset.json()["version"] == 4
+    assert reset.json()["body"] == reset.json()["default_body"] and reset.json()["version"] == 5
+    assert reset.json()["updated_by"] == "erin"
+    with session_scope(db_url) as session:
+        rows = session.execute(select(AuditLog).where(AuditLog.object_type == "cli_template")
+                               .order_by(AuditLog.id)).scalars().all()
+        assert [a.actor for a in rows] == ["dave", "admin", "admin", "erin"]
+        assert all(a.request_id for a in rows)
+
+
+def test_api_etag_refuses_a_stale_edit(client: TestClient, db_url: str) -> None:
+    url = f"{BASE}/huawei_smartax/reboot"
+    read = client.get(url)
+    etag = read.headers["ETag"]
+    assert etag.startswith('"') and read.json()["version"] == 1
+
+    first = client.put(url, json={"body": valid_body("first")}, headers={"If-Match": etag})
+    assert first.status_code == 200, first.text
+    assert first.json()["version"] == 2 and first.headers["ETag"] != etag
+    assert client.get(url).headers["ETag"] == first.headers["ETag"]
+
+    stale = client.put(url, json={"body": valid_body("second")}, headers={"If-Match": etag})
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert first.headers["ETag"] in stale.json()["detail"]
+    assert client.get(url).json()["version"] == 2 and "first" in client.get(url).json()["body"], "nothing saved"
+    assert client.post(f"{url}/reset", headers={"If-Match": etag}).status_code == 412
+    assert client.get(url).json()["version"] == 2
+
+    fresh = client.put(url, json={"body": valid_body("second")}, headers={"If-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200 and fresh.json()["version"] == 3
+    assert client.put(url, json={"body": valid_body("any")}, headers={"If-Match": "*"}).status_code == 200
+    assert client.put(url, json={"body": valid_body("no header")}).json()["version"] == 5
+
+    operation = client.get("/openapi.json").json()["paths"]["/settings/cli-templates/{family}/{action}"]["put"]
+    assert "412" in operation["responses"]
+    assert any(p["name"] == "If-Match" and p["in"] == "header" for p in operation["parameters"])
 
 
 def test_api_refuses_an_invalid_template_with_its_line(client: TestClient) -> None:
