@@ -11,9 +11,10 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import crm.api
-from api import health
-from api.errors import install_error_handlers, install_problem_openapi, path_ids_in_range
+from api import accounts, audit, health
+from api.errors import install_error_handlers, path_ids_in_range
 from api.health import WorkerHealth
+from api.openapi import install_openapi
 from core.checks import validate_schema
 from core.db import set_database_url
 from oms.api import jobs, monitoring, olts, onus, provisioning, reference, snmp_settings, templates
@@ -31,6 +32,8 @@ ROUTERS = [
     snmp_settings.router,
     monitoring.router,
     reference.router,
+    accounts.router,
+    audit.router,
 ]
 
 
@@ -51,12 +54,13 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
         yield
 
     set_database_url(database_url)
-    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan, dependencies=[Depends(path_ids_in_range)])
+    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan, dependencies=[Depends(path_ids_in_range)],
+                  docs_url=None, redoc_url=None)
     app.state.database_url = database_url
     app.state.worker = worker
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    install_problem_openapi(app)
+    install_openapi(app)
     return app

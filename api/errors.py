@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -19,7 +19,6 @@ import psycopg.errors as pg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
@@ -190,8 +189,9 @@ def path_ids_in_range(request: Request) -> None:
 
 
 class RequestGuard:
-    """Refuses, before any handler runs: a body over MAX_BODY_BYTES (413), a NUL byte in
-    the query (422) or in the path (404: no such resource can exist)."""
+    """Gives every request its id (X-Request-ID), and refuses, before any handler runs: a body
+    over MAX_BODY_BYTES (413), a NUL byte in the query (422) or in the path (404: no such
+    resource can exist)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -200,11 +200,29 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
         refusal = _refusal(scope)
         if refusal is not None:
-            await refusal(scope, receive, send)
+            await refusal(scope, receive, send_with_id)
             return
-        await self.app(scope, _limited(receive), send)
+        await self.app(scope, _limited(receive), send_with_id)
+
+
+def _request_id(scope: Scope) -> str:
+    """The client's X-Request-ID when it is a plain token (correlates its logs with the audit
+    log), else a new one; every response carries it."""
+    given = dict(scope.get("headers") or ()).get(b"x-request-id", b"").decode("latin-1")
+    return given if _REQUEST_ID.match(given) else str(uuid.uuid4())
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _refusal(scope: Scope) -> JSONResponse | None:
@@ -238,53 +256,3 @@ def _limited(receive: Receive) -> Receive:
         return message
 
     return wrapped
-
-
-# --- the OpenAPI document declares these answers ----------------------------------------------
-
-_REF = "#/components/schemas/Problem"
-
-
-def install_problem_openapi(app: FastAPI) -> None:
-    """Every operation documents the problems it can answer: 422 (validation, NUL),
-    404 where the path names a resource, 409 for changes, 400 and 413 where there is a body."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
-                                 description=app.description)
-            _declare_problems(schema)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _declare_problems(schema: dict[str, Any]) -> None:
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-                      .pop("$defs", {}))
-    components["Problem"] = {k: v for k, v in Problem.model_json_schema(
-        ref_template="#/components/schemas/{model}").items() if k != "$defs"}
-    components.pop("HTTPValidationError", None)
-    components.pop("ValidationError", None)
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            for status in _problem_statuses(path, method, operation):
-                operation.setdefault("responses", {})[str(status)] = {
-                    "description": HTTPStatus(status).phrase,
-                    "content": {PROBLEM_JSON: {"schema": {"$ref": _REF}}},
-                }
-
-
-def _problem_statuses(path: str, method: str, operation: dict[str, Any]) -> Sequence[int]:
-    statuses = [422]
-    if "{" in path:
-        statuses.append(404)
-    if method.lower() in ("post", "put", "patch", "delete"):
-        statuses.append(409)
-    if "requestBody" in operation:
-        statuses += [400, 413]  # a body that is not text (undecodable) / too large
-    declared = [int(s) for s in operation.get("responses", {}) if s.isdigit() and int(s) >= 400]
-    return sorted(set(statuses) | set(declared))
-

@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, one after another (each prints its own table)."""
 
-from benchmarks import provisioning, snmp_poll
+from benchmarks import auth_latency, provisioning, snmp_poll
 
 if __name__ == "__main__":
     provisioning.main()
     snmp_poll.main()
+    auth_latency.main()

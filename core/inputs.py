@@ -32,18 +32,28 @@ INT4_MIN = -(2**31)
 #: the longest free text a form sends (notes, descriptions, comments)
 LONG_TEXT_MAX = 10_000
 
+def _no_bool(value: Any) -> Any:
+    """JSON true/false is not a number, though Python's bool is an int."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not true or false")
+    return value
+
+
+#: an integer that is not true/false
+NotBool = BeforeValidator(_no_bool)
+
 #: the id of a row (SERIAL/INTEGER primary keys)
-Id = Annotated[int, Field(ge=1, le=INT4_MAX)]
+Id = Annotated[int, Field(ge=1, le=INT4_MAX), NotBool]
 #: a count or an offset in a list
-Count = Annotated[int, Field(ge=0, le=INT4_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT4_MAX), NotBool]
 #: any INTEGER column
-Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX)]
+Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX), NotBool]
 #: a filter value or search text (longer than any name it is compared with)
 SearchText = Annotated[str, StringConstraints(max_length=200)]
 #: a finite number (no NaN or infinity, which JSON cannot carry either)
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 #: an integer a JSON column keeps exactly (double precision's 53 bits)
-JsonInt = Annotated[int, Field(ge=-(2**53), le=2**53)]
+JsonInt = Annotated[int, Field(ge=-(2**53), le=2**53), NotBool]
 #: a plain value in a free-form JSON object
 PlainValue = Annotated[str, StringConstraints(max_length=1000)] | JsonInt | Finite | bool | None
 #: free text of a form field (notes, addresses, descriptions)

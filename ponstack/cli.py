@@ -1,4 +1,4 @@
-"""`ponstack` command line: migrate, check, up, worker, lab, onu, parse, genkey.
+"""`ponstack` command line: migrate, check, up, worker, lab, onu, parse, genkey, user, token.
 
 The composition layer: it may import every package. Sub-commands import what they
 need when they run, so that `ponstack migrate` stays quick.
@@ -115,6 +115,9 @@ def cmd_up(args: argparse.Namespace) -> None:
     _exit_cleanly_on_sigterm()
     url = resolve_database_url(settings)
     run_migrate(url, settings)
+    from ponstack.accounts import ensure_first_admin
+
+    ensure_first_admin(url, settings)  # the embedded development default only
     import uvicorn
 
     from api.app import create_app
@@ -225,6 +228,21 @@ def cmd_parse(args: argparse.Namespace) -> None:
     print(json.dumps(as_json, indent=2, default=str))
 
 
+def cmd_account(args: argparse.Namespace) -> None:
+    """`ponstack user ...` / `ponstack token create`: the sub-command's function (ponstack.accounts)
+    on a database whose schema checks out."""
+    from core.errors import DomainError
+
+    settings = get_settings()
+    _require_secret_key()  # token digests and second-factor secrets need it
+    url = resolve_database_url(settings)
+    run_check(url, settings, quiet=True)  # stdout carries only the secret printed once
+    try:
+        args.account_func(args, url)
+    except DomainError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from exc
+
+
 def cmd_genkey(args: argparse.Namespace) -> None:
     from cryptography.fernet import Fernet
 
@@ -273,6 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("genkey", help="print a new PONSTACK_SECRET_KEY")
     p.set_defaults(func=cmd_genkey)
+
+    from ponstack.accounts import add_parsers
+
+    add_parsers(sub)
+    sub.choices["user"].set_defaults(func=cmd_account)
+    sub.choices["token"].set_defaults(func=cmd_account)
     return parser
 
 

@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -151,3 +152,40 @@ def run_ponstack(
         text=True,
         timeout=timeout,
     )
+
+
+# --- authenticated API clients ----------------------------------------------------------------
+
+
+def make_user(url: str, username: str, role: str = "admin", *, write_enabled: bool = True,
+              token_role: str | None = None, restriction_group_id: int | None = None) -> str:
+    """A user with one API token (its plaintext returned), written straight to the database.
+    Calling it again for the same username adds a token."""
+    from sqlalchemy import select
+
+    from core.access import digest, new_token
+    from core.db import session_scope
+    from core.models import ApiToken, Role, User
+
+    plaintext, prefix = new_token()
+    with session_scope(url) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            user = User(username=username, role=Role(role))
+            session.add(user)
+            session.flush()
+        session.add(ApiToken(user_id=user.id, key_prefix=prefix, digest=digest(plaintext), description="test",
+                             write_enabled=write_enabled, role=Role(token_role) if token_role else None,
+                             restriction_group_id=restriction_group_id))
+    return plaintext
+
+
+def api_client(url: str, username: str = "admin", role: str = "admin", **token: Any) -> Any:
+    """A TestClient on the whole application, authenticated as `username` (created with `role`)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    client = TestClient(create_app(url), raise_server_exceptions=False)
+    client.headers["Authorization"] = f"Bearer {make_user(url, username, role, **token)}"
+    return client

@@ -47,7 +47,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 import oms.api.jobs
 import oms.monitoring.settings
 from api.app import create_app
-from tests.fixtures import Databases
+from tests.fixtures import Databases, make_user
 from tests.fuzz_support import seed
 
 #: generated requests per operation and generation mode (positive, negative) in the fuzzing
@@ -61,7 +61,7 @@ REFUSED_BY_VALIDATION = "x-fuzz-refused-by-request-validation"
 #: what positive data may get besides a success: the built-in check's list (authentication,
 #: not found, conflict, rate limit) and a 422, which the API also uses for business rules.
 #: Its request validation refusing positive data is caught by `positive_data_passes_validation`.
-POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429"]
 
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
@@ -133,7 +133,16 @@ def fuzz_db_url(databases: Databases, migrated_template: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz_db_url: str) -> Iterator[schemathesis.BaseSchema]:
+def tokens(fuzz_db_url: str) -> dict[str, str]:
+    """Authorization headers: an admin, and a read-only token of an admin."""
+    return {
+        "admin": f"Bearer {make_user(fuzz_db_url, 'fuzz-admin', 'admin')}",
+        "read_only": f"Bearer {make_user(fuzz_db_url, 'fuzz-reader', 'admin', write_enabled=False)}",
+    }
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_db_url: str, tokens: dict[str, str]) -> Iterator[schemathesis.BaseSchema]:
     """The app on the seeded database, and its OpenAPI schema configured for the run."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(oms.api.jobs, "MAX_WAIT_S", 0.0)  # `wait` itself is still validated (0..60)
@@ -141,6 +150,7 @@ def api_schema(fuzz_db_url: str) -> Iterator[schemathesis.BaseSchema]:
         app = create_app(fuzz_db_url)
         _mark_validation_refusals(app)
         with TestClient(app) as client:
+            client.headers["Authorization"] = tokens["admin"]
             seed(fuzz_db_url, client)
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         schema.config.seed = SEED
@@ -164,11 +174,49 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.exclude(method="DELETE").parametrize()
 @FUZZ_SETTINGS
-def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(additional_checks=[positive_data_passes_validation])
+def test_api_conforms_to_its_schema(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+    case.call_and_validate(headers={"Authorization": tokens["admin"]},
+                           additional_checks=[positive_data_passes_validation])
 
 
 @schema.include(method="DELETE").parametrize()
 @FUZZ_SETTINGS
-def test_deletes_conform_to_the_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(additional_checks=[positive_data_passes_validation])
+def test_deletes_conform_to_the_schema(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+    case.call_and_validate(headers={"Authorization": tokens["admin"]},
+                           additional_checks=[positive_data_passes_validation])
+
+
+#: answers a request may get before its credentials are looked at: an undecodable or oversized
+#: body (400/413), a NUL or an impossible id in the path or query (404/422), a method the path
+#: does not have (405)
+REFUSED_BEFORE_AUTHENTICATION = {400, 404, 405, 413, 422}
+
+
+def _protected(case: schemathesis.Case) -> bool:
+    return bool(case.operation.definition.raw.get("security"))
+
+
+@schema.parametrize()
+@settings(FUZZ_SETTINGS, max_examples=max(3, MAX_EXAMPLES // 4))
+def test_anonymous_requests_change_and_read_nothing(case: schemathesis.Case) -> None:
+    """Without credentials every protected operation answers 401 (or is refused before its
+    credentials are looked at): never 2xx, 403 or 5xx."""
+    if not _protected(case):
+        return
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.cookies = {}
+    response = case.call()
+    assert response.status_code == 401 or response.status_code in REFUSED_BEFORE_AUTHENTICATION, (
+        case.operation.label, response.status_code, response.text[:200])
+
+
+@schema.exclude(method=["GET", "HEAD"]).parametrize()
+@settings(FUZZ_SETTINGS, max_examples=max(3, MAX_EXAMPLES // 4))
+def test_a_read_only_token_changes_nothing(case: schemathesis.Case, tokens: dict[str, str]) -> None:
+    """A read-only token: every state-changing operation answers 403 (or is refused before its
+    credentials are looked at): never 2xx or 5xx."""
+    if not _protected(case):
+        return
+    response = case.call(headers={"Authorization": tokens["read_only"]})
+    assert response.status_code == 403 or response.status_code in REFUSED_BEFORE_AUTHENTICATION, (
+        case.operation.label, response.status_code, response.text[:200])

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints
 
+from core.inputs import NotBool
+
 #: a single CLI word: profile names, OLT-side ONU type names
 WORD_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/+@-]*$"
 #: printable ASCII except space, quotes, backtick and `?` (credentials the OLT CLI carries)
@@ -72,13 +74,13 @@ ProfileName = Annotated[str, *_cli_value(WORD_PATTERN, _WORD_RULE, strip_whitesp
 #: the OLT-side name of an ONU type (ZTE `type`, Huawei equipment id)
 OnuTypeName = ProfileName
 #: a VLAN id
-VlanId = Annotated[int, Field(ge=1, le=4094)]
+VlanId = Annotated[int, Field(ge=1, le=4094), NotBool]
 #: an ONU id on a PON port (Huawei 0-127/255, ZTE 1-128/256)
-OnuIndex = Annotated[int, Field(ge=0, le=255)]
+OnuIndex = Annotated[int, Field(ge=0, le=255), NotBool]
 #: a GEM port id
-GemPort = Annotated[int, Field(ge=0, le=65535)]
+GemPort = Annotated[int, Field(ge=0, le=65535), NotBool]
 #: an OLT profile's numeric id
-ProfileId = Annotated[int, Field(ge=0, le=65535)]
+ProfileId = Annotated[int, Field(ge=0, le=65535), NotBool]
 #: an ONU name or description: one line of text
 CliLabel = Annotated[str, *_cli_value(TEXT_PATTERN, "one line of text", max_length=200)]
 #: a username the CLI carries (PPPoE, ACS)
