@@ -218,10 +218,12 @@ def cmd_parse(args: argparse.Namespace) -> None:
     import dataclasses
     import json
 
-    from vendor_cli.parse_command import parse_capture
+    from vendor_cli.parse_command import EXIT_UNKNOWN_COMMAND, UnknownCommand, parse_capture
 
     try:
         parsed = parse_capture(args.vendor, args.command_text, sys.stdin.read())
+    except UnknownCommand as exc:  # the message lists the family's known command forms
+        raise CommandError(str(exc), EXIT_UNKNOWN_COMMAND) from exc
     except (LookupError, ValueError) as exc:
         raise CommandError(str(exc), EXIT_INVALID) from exc
     as_json = [dataclasses.asdict(p) for p in parsed] if isinstance(parsed, list) else dataclasses.asdict(parsed)

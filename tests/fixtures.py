@@ -140,9 +140,9 @@ def empty_db_url(databases: Databases) -> Iterator[str]:
 
 
 def run_ponstack(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `ponstack` console entry point in a subprocess."""
+    """Run the real `ponstack` console entry point in a subprocess (`stdin`: what it reads)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "ponstack", *args],
@@ -151,6 +151,7 @@ def run_ponstack(
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=stdin,
     )
 
 

@@ -1,43 +1,82 @@
-"""`ponstack parse` on captures shipped as parser test data."""
+"""The command table of `ponstack parse` (vendor_cli.parse_command) against the drivers:
+every show command a driver sends routes to the parser of the same name, with its numbers."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+import inspect
+from collections.abc import Callable
 
-from tests.fixtures import REPO_ROOT
+import pytest
 
-DATA = REPO_ROOT / "vendor_cli"
+from core.models import VendorFamily
+from vendor_cli.base import VendorDriver
+from vendor_cli.parse_command import COMMANDS, UnknownCommand, known_forms, match_command, parse_capture
+from vendor_cli.registry import get_driver
 
+FRAME, SLOT, PORT, ONU = 1, 3, 5, 7  # distinct, so a swapped capture shows
+POSITION = {"frame": FRAME, "slot": SLOT, "port": PORT, "onu_id": ONU}
 
-def _capture(path: Path) -> str:
-    lines = path.read_text().splitlines(keepends=True)
-    return "".join(line for line in lines if not line.startswith("#"))
-
-
-def _run(family: str, command: str, capture: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ponstack", "parse", family, command], input=capture,
-                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
-
-
-def test_parse_prints_autofind_as_json() -> None:
-    sample = DATA / "huawei_smartax" / "tests" / "data" / "autofind_ntc_two.txt"
-    result = _run("huawei_smartax", "display ont autofind all", _capture(sample))
-    assert result.returncode == 0, result.stderr
-    parsed = json.loads(result.stdout)
-    assert parsed and all(len(item["serial"]) == 12 for item in parsed)
+# every show-command method of the contract, with sample arguments (cmd_save changes state)
+SHOW_COMMANDS: dict[str, Callable[[VendorDriver], list[str]]] = {
+    "cmd_autofind": lambda d: d.cmd_autofind(),
+    "cmd_onu_list": lambda d: d.cmd_onu_list(FRAME, SLOT, PORT),
+    "cmd_onu_detail": lambda d: d.cmd_onu_detail(FRAME, SLOT, PORT, ONU),
+    "cmd_onu_optical": lambda d: d.cmd_onu_optical(FRAME, SLOT, PORT, ONU),
+    "cmd_version": lambda d: d.cmd_version(),
+}
 
 
-def test_parse_onu_list_takes_port_from_command() -> None:
-    sample = DATA / "zte_c3xx" / "tests" / "data" / "state_blog_c320.txt"
-    result = _run("zte_c3xx", "show gpon onu state gpon-olt_1/1/1", _capture(sample))
-    assert result.returncode == 0, result.stderr
-    assert isinstance(json.loads(result.stdout), list)
+def test_every_show_command_of_the_contract_is_checked() -> None:
+    commands = {name for name, _ in inspect.getmembers(VendorDriver) if name.startswith("cmd_")}
+    assert commands - {"cmd_save"} == set(SHOW_COMMANDS)
 
 
-def test_parse_unknown_command_is_a_clear_error() -> None:
-    result = _run("zte_c6xx", "show running-config", "")
-    assert result.returncode == 1
-    assert "no parser for 'show running-config'" in result.stderr
+@pytest.mark.parametrize("family", list(VendorFamily))
+@pytest.mark.parametrize("method", list(SHOW_COMMANDS))
+def test_driver_commands_route_to_their_own_parser(family: VendorFamily, method: str) -> None:
+    driver = get_driver(family)
+    shows = [command for command in SHOW_COMMANDS[method](driver) if driver.mode_change(command) is None]
+    assert shows, f"{family} {method} sends no show command"
+    for command in shows:
+        form, numbers = match_command(family, command)
+        assert form.parser == method.replace("cmd_", "parse_", 1), command
+        assert not form.ports_from_text, command
+        assert numbers == {key: POSITION[key] for key in numbers}, command  # what it captured is right
+        # Huawei's optical query names frame/slot only in `interface gpon F/S`: its parser needs none
+        assert set(form.args) <= set(numbers), command
+
+
+@pytest.mark.parametrize("family", list(VendorFamily))
+def test_table_names_real_parsers_with_their_arguments(family: VendorFamily) -> None:
+    driver = get_driver(family)
+    for form in COMMANDS[family]:
+        parameters = list(inspect.signature(getattr(driver, form.parser)).parameters)
+        assert parameters == ["text", *form.args], form
+
+
+@pytest.mark.parametrize(
+    ("family", "command"),
+    [
+        ("huawei_smartax", "display ont version summary 0"),  # used to parse as an ONU list
+        ("huawei_smartax", "display board serial-number 0"),  # used to parse as a version
+        ("huawei_smartax", "display ont autofind"),  # prefixes and abbreviations are not guessed
+        ("huawei_smartax", "disp ont autofind all"),
+        ("huawei_smartax", "display ont info summary 0/1/0 extra"),
+        ("zte_c3xx", "show gpon onu state gpon-olt_1/1"),
+        ("zte_c6xx", "show running-config"),
+    ],
+)
+def test_unknown_commands_list_the_known_forms(family: str, command: str) -> None:
+    with pytest.raises(UnknownCommand) as raised:
+        parse_capture(family, command, "")
+    assert all(form in str(raised.value) for form in known_forms(family))
+
+
+def test_whitespace_and_case_are_tolerated() -> None:
+    form, numbers = match_command("zte_c3xx", "  SHOW  gpon onu\tstate   gpon-olt_1/2/3 ")
+    assert (form.parser, numbers) == ("parse_onu_list", {"frame": 1, "slot": 2, "port": 3})
+
+
+def test_unknown_family_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError):
+        match_command("nokia", "show card")
