@@ -215,7 +215,6 @@ def cmd_onu(args: argparse.Namespace) -> None:
 
 
 def cmd_parse(args: argparse.Namespace) -> None:
-    import dataclasses
     import json
 
     from vendor_cli.parse_command import EXIT_UNKNOWN_COMMAND, UnknownCommand, parse_capture
@@ -226,8 +225,20 @@ def cmd_parse(args: argparse.Namespace) -> None:
         raise CommandError(str(exc), EXIT_UNKNOWN_COMMAND) from exc
     except (LookupError, ValueError) as exc:
         raise CommandError(str(exc), EXIT_INVALID) from exc
-    as_json = [dataclasses.asdict(p) for p in parsed] if isinstance(parsed, list) else dataclasses.asdict(parsed)
-    print(json.dumps(as_json, indent=2, default=str))
+    print(json.dumps(_plain(parsed), indent=2, default=str))
+
+
+def _plain(value: Any) -> Any:
+    """Parser results (dataclasses, lists of them, ONT id -> dataclass maps) as JSON values."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def cmd_account(args: argparse.Namespace) -> None:

@@ -46,6 +46,8 @@ CASES: list[tuple[str, str, str, Any]] = [
      lambda out: (out["frame"], out["slot"], out["port"], out["onu_id"]) == (0, 1, 1, 131)),
     (H, "display ont optical-info 0 62", "optical_10g_module_capture.txt",
      lambda out: out["rx_dbm"] is not None and out["tx_dbm"] is not None),
+    (H, "display ont optical-info 0 all", "optical_ntc_port_all.txt",
+     lambda out: sorted(out, key=int) == [str(i) for i in range(10)] and out["9"]["olt_rx_dbm"] == -23.77),
     (H, "display version", "version_ntc_ma5608t.txt", lambda out: out["model"] == "MA5608T"),
     (H, "display board 0", "board_ntc.txt", lambda out: out["boards"] and out["boards"][0]["frame"] == 0),
     (C3, "show gpon onu uncfg", "uncfg_c300.txt", lambda out: out and out[0]["serial"] == "HWTC12930F9D"),

@@ -5,7 +5,8 @@ own OLTs: `ponstack parse huawei_smartax "display ont autofind all" < capture.tx
 the driver sends (its `cmd_*` methods; mode changes such as `config` / `quit` are not
 show commands) plus a few listing forms engineers type, each as a `CommandForm`:
 
-- `name`: what the form is (`autofind`, `onu_list`, `onu_detail`, `onu_optical`, `version`);
+- `name`: what the form is (`autofind`, `onu_list`, `onu_detail`, `onu_optical`, `port_optical`,
+  `version`);
 - `pattern`: a regex matched against the WHOLE command (`re.fullmatch`, case-insensitive,
   after collapsing runs of whitespace to one space); its named groups capture the numbers;
 - `parser`: the driver method called, `parser(text, *args)`;
@@ -70,6 +71,8 @@ _HUAWEI = (
                 "parse_onu_detail"),
     CommandForm("onu_optical", "display ont optical-info P ONU  (in interface gpon F/S)",
                 rf"display ont optical-info (?P<port>{_N}) (?P<onu_id>{_N})", "parse_onu_optical"),
+    CommandForm("port_optical", "display ont optical-info P all  (in interface gpon F/S)",
+                rf"display ont optical-info (?P<port>{_N}) all", "parse_port_optical"),
     CommandForm("version", "display version", r"display version", "parse_version"),
     # the parser reads the board list as frame 0 (it has no frame column)
     CommandForm("version", "display board 0", r"display board 0", "parse_version"),

@@ -66,6 +66,10 @@ class HuaweiSmartaxDriver(VendorDriver):
     def parse_onu_optical(self, text: str) -> OnuOptical:
         return parsers.parse_onu_optical(text)
 
+    def parse_port_optical(self, text: str) -> dict[int, OnuOptical]:
+        """Every online ONT's optics of one port, by ONT id (`display ont optical-info P all`)."""
+        return parsers.parse_port_optical(text)
+
     def parse_version(self, text: str) -> OltVersion:
         return parsers.parse_version(text)
 

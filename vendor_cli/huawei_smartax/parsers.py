@@ -167,6 +167,19 @@ def parse_onu_optical(text: str) -> OnuOptical:
     return OnuOptical()
 
 
+_PORT_OPTICAL_ROW = re.compile(r"^\s*(\d+)\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+(-?[\d.]+|-)\s+"
+                               r"(-?[\d.]+|-)\s+(-?[\d.]+|-)", re.M)
+
+
+def parse_port_optical(text: str) -> dict[int, OnuOptical]:
+    """`display ont optical-info P all` (in `interface gpon F/S`): the optics of every online ONT
+    of the port in one command, by ONT id (offline ONTs are not listed)."""
+    return {
+        int(row.group(1)): OnuOptical(*(_float(value) for value in row.groups()[1:]))
+        for row in _PORT_OPTICAL_ROW.finditer(clean_output(text))
+    }
+
+
 def parse_version(text: str) -> OltVersion:
     """`display version` followed by `display board 0` (frame 0: the board list has no frame
     column). Another device's answers give an empty OltVersion (identity_problem says why)."""
