@@ -13,6 +13,10 @@ on after checking one walk against the CLI. Repositories cited:
   php-olt   public PHP SNMP client `App\\Services\\Snmp\\OltSnmpClient` (repository not identified by the
             code index; C300/C320/C600 OIDs "verified live" per its comments, C600 = ZXA10 C600 V1.2.2)
   xel       xeleniumz/zte-libraries-php onu.php
+  lnms-mib  librenms/librenms mibs/ (vendor MIB text): mibs/zte/ZTE-AN-PON-BASE-MIB @ fc223282,
+            mibs/zte/ZTE-AN-SMI @ accac7bd, mibs/zte/ZTE-AN-OPTICAL-MODULE-MIB @ 15f945c0,
+            mibs/huawei/HUAWEI-DEVICE-MIB V5.38 @ 00a6ceb9
+Rows corrected after 0005 are changed on existing installs by migration 0009.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ IF_OPER_STATUS_MAP = {
 }
 HW_NO_VALUE = 2147483647  # Huawei: no reading (offline ONT, absent sensor)
 ZTE_NO_VALUE = 65535  # ZTE 16-bit optical columns: "N/A"
+ZTE_NO_MODULE = 2147483647  # ZTE optical-module columns: no module / no reading (LibreNMS zxa10)
 
 ZTE_CARD_STATUS_MAP = {
     "1": "in_service",
@@ -51,6 +56,30 @@ ZTE_CARD_STATUS_MAP = {
     "12": "unauthorized",
     "13": "admin_down",
     "34": "power_saving",
+}
+
+# HUAWEI-DEVICE-MIB hwSlotOperStatus (1.3.6.1.4.1.2011.6.3.3.2.1.8) SYNTAX INTEGER, V5.38
+HW_SLOT_OPER_STATUS_MAP = {
+    "1": "null",
+    "2": "normal",
+    "3": "fault",
+    "4": "forbidden",
+    "5": "autofind",
+    "6": "config",
+    "7": "offline",
+    "8": "abnormal",
+    "9": "version_error",
+    "10": "autoload",
+    "11": "out_of_service",
+    "12": "graceful",
+    "13": "shutdown",
+    "14": "energy_saving_shutdown",
+    "15": "high_temp_shutdown",
+    "16": "manual_shutdown",
+    "17": "mismatch",
+    "18": "ac_off_shutdown",
+    "19": "high_power_shutdown",
+    "20": "isolated",
 }
 
 
@@ -266,13 +295,32 @@ _HUAWEI = [
         "1.3.6.1.4.1.2011.6.3.3.2.1.8",
         "frame_slot",
         "enum",
-        "hwSlotOperStatus, index frame.slot (public Erlang/shell OLT pollers) [B]. No public source gives "
-        "its enum, so the raw number is stored as the status text [C].",
+        "HUAWEI-DEVICE-MIB hwSlotOperStatus (hwSlotEntry 8, 1.3.6.1.4.1.2011.6.3.3.2.1.8), INDEX "
+        "{hwFrameIndex, hwSlotIndex}, SYNTAX INTEGER null(1) normal(2) fault(3) forbidden(4) autofind(5) "
+        "config(6) offline(7) abnormal(8) versionerr(9) autoload(10) outofservice(11) graceful(12) "
+        "shutdown(13) energysavingshutdown(14) hightempshutdown(15) manualshutdown(16) mismatch(17) "
+        "acoffshutdown(18) highpowershutdown(19) isolated(20) (librenms/librenms "
+        "mibs/huawei/HUAWEI-DEVICE-MIB V5.38 @ 00a6ceb9) [A]; column polled by public Erlang/shell OLT "
+        "pollers [B].",
+        value_map=HW_SLOT_OPER_STATUS_MAP,
         enabled=True,
     ),
 ]
 
 ZTE_GPON = "1.3.6.1.4.1.3902.1012.3"
+
+# ZTE-AN-PON-BASE-MIB zxAnPonRxOpticalPower: zxAnPon(1082.500).zxAnPonBaseMib(1).zxAnPonBaseObjects(2)
+# .zxAnPonOamObjects(4).zxAnPonRxOpticalPowerTable(2).entry(1).column(2)
+ZTE_PON_RX_OPTICAL_POWER = "1.3.6.1.4.1.3902.1082.500.1.2.4.2.1.2"
+ZTE_RX_NO_SIGNAL = -80000  # zxAnPonRxOpticalPower: "-80000 means no signal received."
+ZTE_RX_NOT_IN_SERVICE = 65535000  # zxAnPonRxOpticalPower: "65535000 means N/A, ONU is not in service."
+ZTE_PON_RX_SOURCE = (
+    "OLT-side Rx of the ONU: ZTE-AN-PON-BASE-MIB zxAnPonRxOpticalPower (zxAnPonRxOpticalPowerEntry 2, "
+    "1.3.6.1.4.1.3902.1082.500.1.2.4.2.1.2), 'Received optical power on OLT side from ONU', INDEX "
+    "{ifIndex, zxAnPonOnuIndex}, UNITS \"0.001 dBm\", \"65535000 means N/A, ONU is not in service. -80000 "
+    "means no signal received.\" (librenms/librenms mibs/zte/ZTE-AN-PON-BASE-MIB @ fc223282, zxAnPon = "
+    "1082.500 in mibs/zte/ZTE-AN-SMI) [A]."
+)
 
 _ZTE_C3XX = [
     _row(
@@ -317,33 +365,35 @@ _ZTE_C3XX = [
         ZTE_C3XX,
         "onu_tx_power",
         "optical",
-        f"{ZTE_GPON}.50.12.1.1.9",
+        f"{ZTE_GPON}.50.12.1.1.14",
         "zte_gpon_onu_ani1",
         "int",
-        "ONU Tx: only one unverified public poller uses .9 with the ZTE formula [C]; goc320 calls .14 'Tx' "
-        "but zbx-onu calls .14 'OLT RX'. Disabled until checked against `show pon power attenuation`.",
+        "ONU Tx: column .14 of the 1012.3.50.12.1.1 ONU optical table, which ZXGPON-SERVICE-MIB names the "
+        "ONU transmit power (not .9, an alarm interval) [A per MIB review; MIB text not re-read here]. "
+        "Same encoding as the .10 Rx column, dBm = raw*0.002-30 (goc320 OnuTxPowerPrefix .3.50.12.1.1.14, "
+        "public PHP pollers decoding .14 as ONU Tx with *0.002-30) [B]; 65535 = N/A, 0 = no reading.",
         scale=0.002,
         offset=-30.0,
         sentinels=[0, ZTE_NO_VALUE],
         valid_min=-10.0,
         valid_max=10.0,
-        enabled=False,
     ),
     _row(
         ZTE_C3XX,
         "onu_olt_rx_power",
         "optical",
-        f"{ZTE_GPON}.50.12.1.1.14",
-        "zte_gpon_onu_ani1",
+        ZTE_PON_RX_OPTICAL_POWER,
+        "zte_gpon_onu",
         "int",
-        "OLT-side Rx of the ONU: zbx-onu (template_lld_olt_zte) preprocesses value-10000 then *0.002-30, "
-        "i.e. raw*0.002-50 [A template]. goc320 labels the 1082 twin of this column ONU Tx [C]; we follow "
-        "the Zabbix template because it names the 1012 column we read.",
-        scale=0.002,
-        offset=-50.0,
-        sentinels=[0, ZTE_NO_VALUE],
+        ZTE_PON_RX_SOURCE
+        + " On C300/C320 the table is indexed by the IF-MIB ifIndex (0-based slot/port, as zte_if_port), "
+        "not the 1012 ponIfIndex this index format decodes, and no public C300 walk confirms it [C]: "
+        "disabled until checked against `show pon power olt-rx`. (The old .14 column is the ONU Tx.)",
+        scale=0.001,
+        sentinels=[ZTE_RX_NO_SIGNAL, ZTE_RX_NOT_IN_SERVICE],
         valid_min=-50.0,
         valid_max=10.0,
+        enabled=False,
     ),
     _row(
         ZTE_C3XX,
@@ -520,10 +570,10 @@ _ZTE_C6XX = [
         f"{ZTE_1082}.500.1.2.4.2.1.2",
         "zte_c600_gpon_onu",
         "int",
-        "zxAnPonRxOpticalPower, index ifIndex.onuId, milli-dBm, -80000 = no signal (php-olt comment from a "
-        "live C600, not wired up there) [B/C]",
+        ZTE_PON_RX_SOURCE + " Same column read by LibreNMS zxa10 dbm sensors and by php-olt on a live C600 "
+        "(ifIndex.onuId) [B].",
         scale=0.001,
-        sentinels=[-80000],
+        sentinels=[ZTE_RX_NO_SIGNAL, ZTE_RX_NOT_IN_SERVICE],
         valid_min=-50.0,
         valid_max=10.0,
     ),
@@ -598,11 +648,16 @@ _ZTE_C6XX = [
         ZTE_C6XX,
         "pon_port_tx_power",
         "optical",
-        "1.3.6.1.4.1.3902.1015.3.1.13.1.4",
-        "zte_if_port",
+        "1.3.6.1.4.1.3902.1082.30.40.2.4.1.3",
+        "zte_c600_gpon_port",
         "int",
-        "No public C600 source; C300 1015 laser Tx column carried over unchecked [C]. Disabled.",
+        "ZTE-AN-OPTICAL-MODULE-MIB zxAnOpticalIfTxPwrCurrValue (zxAnOpticalModuleInfoEntry 3, "
+        "1.3.6.1.4.1.3902.1082.30.40.2.4.1.3), INDEX {ifIndex}, UNITS \"0.001dBm\", 'The optical power "
+        "monitored at the output.' (librenms/librenms mibs/zte/ZTE-AN-OPTICAL-MODULE-MIB @ 15f945c0) [A]; "
+        "2147483647 = no module/reading (LibreNMS zxa10 skips it in the twin Rx column) [B]. Not walked on "
+        "a live C600 yet [C]: disabled.",
         scale=0.001,
+        sentinels=[ZTE_NO_MODULE],
         valid_min=-10.0,
         valid_max=15.0,
         enabled=False,
@@ -611,14 +666,15 @@ _ZTE_C6XX = [
         ZTE_C6XX,
         "olt_cpu",
         "status",
-        "1.3.6.1.4.1.3902.1015.2.1.1.3.1.9",
+        f"{ZTE_1082}.10.1.2.4.1.9",
         "zte_card",
         "int",
-        "No public C600 source for card CPU (its card table moved to 1082.10.1.2.4.1, php-olt); C300 "
-        "1015 column carried over unchecked [C]. Disabled.",
+        "ZTE-AN-CHASSIS-MIB zxAnCardCpuLoad (zxAnCardEntry 9, 1.3.6.1.4.1.3902.1082.10.1.2.4.1.9), "
+        "Integer32 (0..100) UNITS \"percent\", INDEX {zxAnRack, zxAnShelf, zxAnSlot} (pysmi-compiled "
+        "ZTE-AN-CHASSIS-MIB; LibreNMS ships it as mibs/zte/ZTE-AN-CHASSIS-MIB) [A]; same card table as the "
+        "C600 board_status column php-olt verified live [B]. The OLT figure is the busiest card.",
         valid_min=0.0,
         valid_max=100.0,
-        enabled=False,
     ),
     _row(
         ZTE_C6XX,
