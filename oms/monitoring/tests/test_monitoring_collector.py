@@ -89,7 +89,9 @@ def test_zte_c3xx_recording(agent):
     assert status.value(Position(1, 3), "olt_cpu") == 23
     assert status.value(Position(1, 3), "olt_temperature") == 48
     assert optical.value(onu, "onu_rx_power") == -19.4
-    assert optical.value(onu, "onu_olt_rx_power") == -22.0
+    # column .14 is the ONU's transmit level (migration 0009); the OLT-side Rx row is disabled on C3xx
+    assert optical.value(onu, "onu_tx_power") == 2.21
+    assert optical.value(onu, "onu_olt_rx_power") is None
     assert optical.value(Position(1, 1, 1, 2), "onu_rx_power") is None
     assert optical.value(Position(1, 1, 1), "pon_port_tx_power") == 4.21
     assert inventory.value(onu, "onu_serial") == "HWTC1F14CAAD"
