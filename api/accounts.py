@@ -41,18 +41,19 @@ from core.access import (
     ROLE_PERMISSIONS,
     SESSION_COOKIE,
     SESSION_LIFETIME,
+    Forbidden,
     NotAuthenticated,
     Permission,
     Principal,
-    _group_olts,
     digest,
+    group_olts,
     new_token,
     request_id_of,
     require,
 )
 from core.audit import audit
 from core.db import session_scope
-from core.errors import DomainError, FieldErrors
+from core.errors import Conflict, FieldErrors, Invalid, NotFound
 from core.inputs import Id, InputModel, IsoDateTime, LongText, PatchModel, SearchText
 from core.models import (
     ApiToken,
@@ -95,24 +96,6 @@ CREATED: dict[str, Any] = {"status_code": status.HTTP_201_CREATED}
 NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT}
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"description": "too many failed attempts: retry after the Retry-After seconds"}}
-
-
-class Unprocessable(DomainError):
-    status = 422
-
-
-class NotFound(DomainError):
-    status = 404
-
-
-class Conflict(DomainError):
-    status = 409
-
-
-class NotYours(DomainError):
-    """A change of one's own privileges, which another admin must make."""
-
-    status = 403
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -507,7 +490,7 @@ def _attempt_with_limit(request: Request, who: Principal, check: Any) -> None:
         if not ok:
             _record_attempt(session, who.username, address, False, now)
     if not ok:
-        raise Unprocessable("the current password or code is wrong")
+        raise Invalid("the current password or code is wrong")
 
 
 @router.post("/auth/password", **NO_CONTENT, responses=RATE_LIMITED)
@@ -530,7 +513,7 @@ def change_password(data: PasswordChangeIn, request: Request, who: Principal = r
 
 def _session_only(who: Principal) -> None:
     if who.via != "session":
-        raise Unprocessable("the second factor is managed from a browser session (POST /auth/login), "
+        raise Invalid("the second factor is managed from a browser session (POST /auth/login), "
                             "not with an API token")
 
 
@@ -617,7 +600,7 @@ def create_own_token(data: TokenIn, who: Principal = require()) -> TokenCreated:
         if group is not None and creator is not None and creator.restriction_group_id not in (None, group):
             if session.get(RestrictionGroup, group) is None:
                 raise _field(f"restriction group {group} does not exist", "restriction_group_id")
-            outside = _group_olts(session, [group]) - (who.olt_ids or frozenset())
+            outside = group_olts(session, [group]) - (who.olt_ids or frozenset())
             if outside:
                 raise _field(f"restriction group {group} reaches OLTs outside this token's scope: "
                              f"{', '.join(map(str, sorted(outside)))}", "restriction_group_id")
@@ -708,7 +691,7 @@ def update_user(user_id: int, data: UserPatch, who: Principal = require(P.USERS_
             own: list[str] = [k for k in ("role", "is_active") if k in changes and changes[k] != getattr(user, k)]
             own += ["password"] if "password" in changes else []
             if own:
-                raise NotYours(f"{' and '.join(own)} of one's own account are changed by another admin "
+                raise Forbidden(f"{' and '.join(own)} of one's own account are changed by another admin "
                                "(one's own password with POST /auth/password)")
         before = user_snapshot(user)
         for name in ("full_name", "email", "role"):
@@ -761,7 +744,7 @@ def set_user_groups(user_id: int, data: RestrictionGroupsIn, who: Principal = re
         before = sorted(g.id for g in user.restriction_groups)
         wanted = sorted(set(data.group_ids))
         if user.id == who.user_id and wanted != before:
-            raise NotYours("one's own restriction groups are changed by another admin")
+            raise Forbidden("one's own restriction groups are changed by another admin")
         _missing_ids(session, "restriction_groups", wanted, "group_ids")
         session.execute(delete(user_restriction_groups).where(user_restriction_groups.c.user_id == user.id))
         if wanted:

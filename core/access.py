@@ -226,7 +226,7 @@ def _from_token(plaintext: str, request_id: str) -> Principal:
             permissions &= ROLE_PERMISSIONS[token.role]
         olt_ids = _scope(session, user.id)
         if token.restriction_group_id is not None:
-            group = _group_olts(session, [token.restriction_group_id])
+            group = group_olts(session, [token.restriction_group_id])
             olt_ids = group if olt_ids is None else olt_ids & group
         return Principal(user.id, user.username, user.role, permissions, token.write_enabled, olt_ids,
                          "token", request_id, token.id)
@@ -256,13 +256,13 @@ def _scope(session: Session, user_id: int) -> frozenset[int] | None:
     groups = list(session.execute(
         select(user_restriction_groups.c.group_id).where(user_restriction_groups.c.user_id == user_id)
     ).scalars())
-    return _group_olts(session, groups) if groups else None
+    return group_olts(session, groups) if groups else None
 
 
 _OLTS = table("olts", column("id"), column("zone_id"))
 
 
-def _group_olts(session: Session, group_ids: list[int]) -> frozenset[int]:
+def group_olts(session: Session, group_ids: list[int]) -> frozenset[int]:
     """The OLTs of these restriction groups: those named, and those in their zones."""
     named = select(restriction_group_olts.c.olt_id).where(restriction_group_olts.c.group_id.in_(group_ids))
     zones = select(restriction_group_zones.c.zone_id).where(restriction_group_zones.c.group_id.in_(group_ids))

@@ -17,6 +17,20 @@ class DomainError(Exception):
         return {}
 
 
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    """The request cannot be carried out as asked (a rule the values break)."""
+
+    status = 422
+
+
 class FieldErrors(DomainError):
     """A request that names its faults field by field (`loc` as in a validation error)."""
 

@@ -35,9 +35,10 @@ class PortFull(Conflict):
     pass
 
 
-def get_or_404(session: Session, model: type[M], obj_id: int, what: str) -> M:
-    """The row, or NotFound saying "<what> <id> does not exist"."""
-    obj = session.get(model, obj_id)
+def get_or_404(session: Session, model: type[M], obj_id: int, what: str, *, lock: bool = False) -> M:
+    """The row (locked FOR UPDATE and re-read when `lock`), or NotFound saying
+    "<what> <id> does not exist"."""
+    obj = session.get(model, obj_id, with_for_update=lock or None, populate_existing=lock)
     if obj is None:
         raise NotFound(f"{what} {obj_id} does not exist")
     return obj

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from oms.errors import NotFound
+from oms.errors import NotFound, get_or_404
 from oms.models import Olt, Onu
 
 M = TypeVar("M", bound=Any)
@@ -38,9 +38,7 @@ def get_visible(session: Session, who: Principal, model: type[M], obj_id: int, w
                 lock: bool = False) -> M:
     """The row, or NotFound saying "<what> <id> does not exist" when there is none or it is
     on an OLT outside the principal's scope (the same answer: existence does not leak)."""
-    row = session.get(model, obj_id, with_for_update=lock or None, populate_existing=lock)
-    if row is None:
-        raise NotFound(f"{what} {obj_id} does not exist")
+    row = get_or_404(session, model, obj_id, what, lock=lock)
     check_visible(who, olt_of(row), what, obj_id)
     return row
 

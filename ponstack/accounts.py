@@ -78,14 +78,15 @@ def cmd_user_password(args: argparse.Namespace, url: str) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace, url: str) -> None:
-    from api.accounts import Unprocessable, create_token, find_user
+    from api.accounts import create_token, find_user
     from core.db import session_scope
+    from core.errors import Invalid
 
     expires_at = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
     with session_scope(url) as session:
         user = find_user(session, args.username)
         if not user.is_active:
-            raise Unprocessable(f"user {args.username} is disabled: enable them first")
+            raise Invalid(f"user {args.username} is disabled: enable them first")
         token, plaintext = create_token(session, user, cli_actor(), description=args.description,
                                         expires_at=expires_at, write_enabled=not args.read_only,
                                         role=_role(args.role) if args.role else None)
@@ -98,13 +99,13 @@ def cmd_token_create(args: argparse.Namespace, url: str) -> None:
 
 
 def _role(name: str) -> Role:
-    from api.accounts import Unprocessable
+    from core.errors import Invalid
     from core.models import Role
 
     try:
         return Role(name)
     except ValueError:
-        raise Unprocessable(f"unknown role {name!r}: one of {', '.join(r.value for r in Role)}") from None
+        raise Invalid(f"unknown role {name!r}: one of {', '.join(r.value for r in Role)}") from None
 
 
 #: in the help only: the roles are checked when the command runs (core.models is not imported

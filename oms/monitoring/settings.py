@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.concurrency import check_if_match, etag
-from oms.errors import NotFound, OmsError
+from oms.errors import NotFound, OmsError, get_or_404
 from oms.models import Olt, OltSnmpSettings, SnmpAuthProtocol, SnmpOidMap, SnmpPrivProtocol, SnmpVersion
 from oms.monitoring.collector import SnmpTarget, close_engine_for_loop, test_snmp
 from oms.monitoring.oid_defaults import DEFAULT_OID_MAPS
@@ -102,10 +102,7 @@ def list_oid_maps(
 
 
 def get_oid_map(session: Session, map_id: int, *, lock: bool = False) -> SnmpOidMap:
-    row = session.get(SnmpOidMap, map_id, with_for_update=lock or None, populate_existing=lock)
-    if row is None:
-        raise NotFound(f"SNMP OID map {map_id} does not exist")
-    return row
+    return get_or_404(session, SnmpOidMap, map_id, "SNMP OID map", lock=lock)
 
 
 def oid_map_etag(row: SnmpOidMap) -> str:
