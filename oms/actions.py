@@ -42,11 +42,12 @@ from oms.models import (
     PonPort,
 )
 from oms.onu_ids import free_onu_id
-from oms.provisioning_context import build_context, onu_labels, secrets_of, serial_hex
+from oms.provisioning_context import build_context, onu_labels, secrets_of
 from oms.redaction import Redactor
 from vendor_cli.base import CliCommandError, OnuState, VendorDriver
 from vendor_cli.registry import get_driver
 from vendor_cli.render import TemplateError, merge_context, render_cli
+from vendor_cli.serials import serial_hex
 from vendor_cli.session import DeviceUnreachable
 
 OnDevice = Callable[[PonPort], Mapping[int, str | None]]

@@ -22,6 +22,7 @@ from oms.service import OnuService, service_of
 from vendor_cli.base import VendorDriver
 from vendor_cli.registry import get_driver
 from vendor_cli.render import cli_safe
+from vendor_cli.serials import serial_hex
 
 #: what the ONU type and plan give (None in a lenient context when they are missing)
 UNKNOWN_WHEN_LENIENT = (
@@ -30,11 +31,6 @@ UNKNOWN_WHEN_LENIENT = (
 )
 #: context keys whose values are secrets: pushed as they are, redacted in every record
 SECRET_PATHS = (("pppoe", "password"), ("tr069", "password"))
-
-
-def serial_hex(serial: str) -> str:
-    """HWTC11E70E9A -> 4857544311E70E9A (vendor id as ASCII hex + the 8 hex digits)."""
-    return serial[:4].encode("ascii").hex().upper() + serial[4:].upper()
 
 
 def cached(cache: dict[Any, Any] | None, key: Any, load: Callable[[], Any]) -> Any:

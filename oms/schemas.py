@@ -5,7 +5,6 @@ a header."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -35,9 +34,9 @@ from oms.models import (
     PonTechnology,
     StepStatus,
 )
+from vendor_cli.serials import parse_serial
 from vendor_cli.tokens import CliLabel, ProfileId, ProfileName, VlanId
 
-SERIAL_PATTERN = re.compile(r"^[A-Z0-9]{4}[0-9A-F]{8}$")
 Vlan = VlanId
 #: a PON port coordinate (frame, slot or port number)
 PortNumber = Annotated[int, Field(ge=0, le=255)]
@@ -57,8 +56,10 @@ SerialText = Annotated[str, StringConstraints(min_length=1, max_length=32),
 
 
 def canonical_serial(value: str) -> str:
-    serial = value.strip().upper()
-    if not SERIAL_PATTERN.match(serial):
+    """The canonical serial of what an operator typed or pasted (`HWTC11E70E9A`,
+    `HWTC-11E70E9A`, `4857544311E70E9A`), or a field error."""
+    serial = parse_serial(value)
+    if serial is None:
         raise ValueError(
             f"{value!r} is not a GPON serial (4-character vendor id + 8 hex digits, e.g. HWTC11E70E9A)"
         )

@@ -40,9 +40,13 @@ TELNET_PORT = 23
 # `%Code 32310-GPONSRV : No related information to show.` (C300) / `%Code 62310-...` (C320 V2.1).
 NO_DATA_PATTERN = re.compile(r"No related information to show", re.I)
 
+# ZXAN `Phase State` -> OnuStatus; keys lower-case without spaces or `_` (both families;
+# LOSi/LOFi are per-ONU loss of signal/frame).
 _PHASE_STATES = {
     "working": OnuStatus.ONLINE.value,
     "los": OnuStatus.LOS.value,
+    "losi": OnuStatus.LOS.value,
+    "lofi": OnuStatus.LOS.value,
     "dyinggasp": OnuStatus.DYING_GASP.value,
     "offline": OnuStatus.OFFLINE.value,
     "poweroff": OnuStatus.POWER_OFF.value,
@@ -50,9 +54,9 @@ _PHASE_STATES = {
 # `Admin state` / `Admin State` of detail-info and the state table: enable / disable
 # (tests/data captures of both families; `disable` in state_offline_footer.txt).
 _ADMIN_STATES = {"enable": "enabled", "disable": "disabled"}
-
-_SERIAL_ASCII = re.compile(r"^([A-Z0-9]{4})-?([0-9A-F]{8})$")
-_SERIAL_HEX = re.compile(r"^[0-9A-F]{16}$")
+# \x08 erase sequences and the pager prompt a ZXAN session leaves in the text when paging was on.
+_PAGER = re.compile(r"(?: ?--More--)?(?:\x08+ *\x08*)+| --More--")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def is_no_data(text: str) -> bool:
@@ -60,20 +64,21 @@ def is_no_data(text: str) -> bool:
     return bool(NO_DATA_PATTERN.search(text))
 
 
-def canonical_serial(raw: str | None) -> str | None:
-    """`ZTEGccec5655`, `ZTEG-CCEC5655` or `5A544547CCEC5655` -> `ZTEGCCEC5655`; None if not a serial."""
-    value = (raw or "").strip().upper()
-    if _SERIAL_HEX.match(value):
-        vendor = bytes.fromhex(value[:8]).decode("ascii", errors="replace")
-        value = vendor + value[8:]
-    match = _SERIAL_ASCII.match(value)
-    return match.group(1) + match.group(2) if match else None
-
-
 def run_state_from_phase(phase: str | None) -> str:
     """ZXAN `Phase State` (working / LOS / DyingGasp / OffLine ...) -> an OnuStatus value."""
     key = (phase or "").replace(" ", "").replace("_", "").lower()
     return _PHASE_STATES.get(key, OnuStatus.UNKNOWN.value)
+
+
+def clean_output(text: str) -> str:
+    """Drop pager remnants and carriage returns so rows start at column 0 again."""
+    return _PAGER.sub("", text.replace("\r", ""))
+
+
+def dbm(value: str | None) -> float | None:
+    """`-20.241(dbm)` / `-20.241` -> -20.241; `N/A`, `no signal` -> None."""
+    match = _NUMBER.search(value or "")
+    return float(match.group(0)) if match else None
 
 
 def admin_state(value: str | None) -> str | None:

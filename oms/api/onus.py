@@ -18,7 +18,6 @@ from oms.actions import serial_owner_check
 from oms.dry_run import dry_run
 from oms.errors import Conflict, ProvisioningDataMissing
 from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
-from oms.provisioning_context import serial_hex
 from oms.schemas import (
     ActionPlan,
     ActionRequest,
@@ -35,6 +34,7 @@ from oms.schemas import (
 from oms.scope import check_visible, get_visible, visible_only, visible_onu_id_by_serial
 from oms.service import plan_name, subscription_exists
 from oms.services import check_actionable, lock_onu, request_and_enqueue
+from vendor_cli.serials import serial_hex
 
 router = APIRouter(prefix="/onus", tags=["onus"])
 

@@ -11,6 +11,7 @@ from typing import Any
 from core.models import VendorFamily
 from oms.models import OnuStatus, PollClass, SnmpMetric
 from oms.monitoring.indexes import INDEX_FORMATS
+from vendor_cli.serials import serial_from_bytes
 
 #: int: number scaled by scale/offset; enum: integer looked up in value_map;
 #: string: text; serial: GPON serial (4 ASCII vendor bytes + 4 binary bytes -> "HWTC1F14CAAD")
@@ -213,18 +214,8 @@ def _decode_text(entry: OidMapEntry, raw: int | bytes | str) -> Reading:
         return Reading(None, raw, f"expected a string, got integer {raw}")
     data = raw.encode() if isinstance(raw, str) else raw
     if entry.value_type == "serial":
-        return Reading(gpon_serial(data), data.hex())
+        return Reading(serial_from_bytes(data), data.hex())
     return Reading(data.decode("utf-8", "replace").strip("\x00 ").strip(), _printable(data))
-
-
-def gpon_serial(data: bytes) -> str:
-    """8 raw bytes (4 ASCII vendor + 4 binary) -> 'HWTC1F14CAAD'; text serials are upper-cased as they are."""
-    if len(data) == 8 and data[:4].isalpha() and data[:4].isascii():
-        return data[:4].decode().upper() + data[4:].hex().upper()
-    text = data.decode("ascii", "replace").strip("\x00 ")
-    if re.fullmatch(r"[0-9A-Fa-f]{16}", text):
-        return gpon_serial(bytes.fromhex(text))
-    return text.upper()
 
 
 def _printable(raw: Any) -> str:

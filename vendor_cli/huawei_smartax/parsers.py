@@ -9,18 +9,25 @@ space-padded F/S/P (`0/ 1/0`), both description-table headers, missing fields,
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from textfsm import TextFSMError
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
 from vendor_cli.huawei_smartax.cleanup import clean_output
-from vendor_cli.huawei_smartax.serials import canonical_serial
 from vendor_cli.huawei_smartax.states import admin_state, dash_to_none, normalise_run_state
-from vendor_cli.huawei_smartax.textfsm_runner import parse_table
+from vendor_cli.serials import canonical_serial
+from vendor_cli.textfsm_runner import parse_table
 
 NO_AUTOFIND = "The automatically found ONTs do not exist"
 _KEY_VALUE = re.compile(r"^\s*([^:\n]+?)\s*:\s*(.*?)\s*$", re.M)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+TEXTFSM_DIR = Path(__file__).parent / "textfsm"
+
+
+def _table(name: str, text: str) -> list[dict[str, str]]:
+    return parse_table(TEXTFSM_DIR / f"{name}.textfsm", text)
 
 
 def fsp(text: str) -> tuple[int, int, int]:
@@ -32,7 +39,7 @@ def parse_autofind(text: str) -> list[AutofindOnu]:
     text = clean_output(text)
     if NO_AUTOFIND in text:
         return []
-    return [_autofind_onu(row) for row in parse_table("display_ont_autofind", text)]
+    return [_autofind_onu(row) for row in _table("display_ont_autofind", text)]
 
 
 def _autofind_onu(row: dict[str, str]) -> AutofindOnu:
@@ -53,9 +60,9 @@ def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState
     """`display ont info summary F/S/P` and also `display ont info F S P all`."""
     text = clean_output(text)
     if re.search(r"^\s*ONT\s+Run\b", text, re.M):
-        rows = _merge(parse_table("display_ont_info_summary", text), "port")
+        rows = _merge(_table("display_ont_info_summary", text), "port")
         return [_summary_state(row, (frame, slot, port)) for row in rows]
-    rows = _merge(parse_table("display_ont_info_port_all", text), "fsp")
+    rows = _merge(_table("display_ont_info_port_all", text), "fsp")
     return [_port_all_state(row, (frame, slot, port)) for row in rows]
 
 
@@ -185,10 +192,10 @@ def parse_version(text: str) -> OltVersion:
     column). Another device's answers give an empty OltVersion (identity_problem says why)."""
     text = clean_output(text)
     try:
-        version = next(iter(parse_table("display_version", text)), {})
+        version = next(iter(_table("display_version", text)), {})
         boards = [
             BoardInfo(frame=0, slot=int(row["slot"]), board_name=row["board_name"], status=row["status"])
-            for row in parse_table("display_board", text)
+            for row in _table("display_board", text)
         ]
     except (ValueError, TextFSMError):
         return OltVersion()

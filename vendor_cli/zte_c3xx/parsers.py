@@ -12,15 +12,15 @@ admin state normalised to enabled/disabled; name = the ONU's `Name:`.
 
 from __future__ import annotations
 
-import io
 import re
-from functools import cache
 from pathlib import Path
 
 import textfsm
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
-from vendor_cli.zte_common import admin_state, canonical_serial, is_no_data, run_state_from_phase
+from vendor_cli.serials import parse_serial
+from vendor_cli.textfsm_runner import parse_table
+from vendor_cli.zte_common import admin_state, is_no_data, run_state_from_phase
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
 
@@ -44,14 +44,8 @@ class ZteParseError(ValueError):
     """The text is not the answer the parser expects."""
 
 
-@cache
-def _template(name: str) -> str:
-    return (TEXTFSM_DIR / name).read_text()
-
-
 def _textfsm_rows(template: str, text: str) -> list[dict[str, str]]:
-    fsm = textfsm.TextFSM(io.StringIO(_template(template)))
-    return [dict(zip(fsm.header, row, strict=True)) for row in fsm.ParseText(text)]
+    return parse_table(TEXTFSM_DIR / template, text)
 
 
 # --- autofind ----------------------------------------------------------------
@@ -61,11 +55,11 @@ def parse_uncfg(text: str) -> list[AutofindOnu]:
         return []
     found = []
     for row in _textfsm_rows("show_gpon_onu_uncfg.textfsm", text):
-        serial = canonical_serial(row["SERIAL"])
-        frame, slot, port = (int(x) for x in row["PON"].split("/"))
+        serial = parse_serial(row["serial"])
+        frame, slot, port = (int(x) for x in row["pon"].split("/"))
         if serial:
             found.append(
-                AutofindOnu(frame, slot, port, serial, vendor_id=serial[:4], equipment_id=row["MODEL"] or None)
+                AutofindOnu(frame, slot, port, serial, vendor_id=serial[:4], equipment_id=row["model"] or None)
             )
     return found
 
@@ -144,7 +138,7 @@ def parse_detail(text: str) -> OnuState:
         int(match["slot"]),
         int(match["port"]),
         int(match["onu_id"]),
-        serial=canonical_serial(values.get("serial number")),
+        serial=parse_serial(values.get("serial number")),
         run_state=run_state_from_phase(values.get("phase state")),
         config_state=values.get("admin state"),
         match_state=values.get("config state") or values.get("state"),
@@ -182,7 +176,7 @@ def parse_version(text: str) -> OltVersion:
     match = _SYSTEM_DESCRIPTION.search(text)
     try:
         boards = [
-            BoardInfo(int(row["SHELF"]), int(row["SLOT"]), row["REAL_TYPE"] or row["CFG_TYPE"], row["STATUS"])
+            BoardInfo(int(row["shelf"]), int(row["slot"]), row["real_type"] or row["cfg_type"], row["status"])
             for row in _textfsm_rows("show_card.textfsm", text)
         ]
     except (ValueError, textfsm.TextFSMError):

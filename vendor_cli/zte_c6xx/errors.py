@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-from vendor_cli.zte_common import save_error
-
-NO_DATA = "No related information to show."
+from vendor_cli.zte_common import is_no_data, save_error
 
 #: substrings that always mean the command failed
 FAILED_WHEN_CONTAINS: tuple[str, ...] = (
@@ -40,7 +38,7 @@ def command_error(command: str, output: str) -> str | None:
     if bare:
         return f"device answered {bare.group(0).strip()!r}"
     for code in _CODE_RE.finditer(output):
-        if NO_DATA not in code.group(1):
+        if not is_no_data(code.group(1)):
             return f"device answered {code.group(0).strip()!r}"
     if _ONU_ADD_RE.match(command) or _ONU_DELETE_RE.match(command):
         return _onu_change_error(output)

@@ -7,20 +7,18 @@ with regular expressions. Every parser accepts both interface spellings
 
 from __future__ import annotations
 
-import io
 import re
-from functools import cache
 from pathlib import Path
 
 import textfsm
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
+from vendor_cli.serials import canonical_serial
+from vendor_cli.textfsm_runner import parse_table
 from vendor_cli.zte_c6xx.names import parse_position
-from vendor_cli.zte_c6xx.normalize import canonical_serial, clean_output, dbm, run_state
-from vendor_cli.zte_common import admin_state
+from vendor_cli.zte_common import admin_state, clean_output, dbm, is_no_data, run_state_from_phase
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
-NO_DATA = "No related information to show."
 
 _KEY_VALUE_RE = re.compile(r"^\s*([A-Za-z][\w +/()\-]*?)\s*:\s*(.*?)\s*$")
 _HISTORY_RE = re.compile(r"^\s*\d+\s+(\S+ \S+)\s+(\S+ \S+)\s*(\S.*)?$")
@@ -30,15 +28,8 @@ _ATTENUATION_RE = re.compile(
 _MODEL_RE = re.compile(r"\b(?:ZXA10\s+)?(C6[0-9]0|C3[02]0)\b")
 
 
-@cache
-def _template_text(name: str) -> str:
-    return (TEXTFSM_DIR / f"{name}.textfsm").read_text()
-
-
 def _table(name: str, text: str) -> list[dict[str, str]]:
-    parser = textfsm.TextFSM(io.StringIO(_template_text(name)))
-    rows = parser.ParseText(clean_output(text))
-    return [dict(zip(parser.header, row, strict=True)) for row in rows]
+    return parse_table(TEXTFSM_DIR / f"{name}.textfsm", clean_output(text))
 
 
 def _none_if_na(value: str | None) -> str | None:
@@ -49,18 +40,18 @@ def _none_if_na(value: str | None) -> str | None:
 
 # --- discovery ---------------------------------------------------------------
 def parse_autofind(text: str) -> list[AutofindOnu]:
-    if NO_DATA in text:
+    if is_no_data(text):
         return []
     found = []
     for row in _table("show_pon_onu_uncfg", text):
-        position = parse_position(row["OLT_INDEX"])
+        position = parse_position(row["olt_index"])
         if position is None:
             continue
         frame, slot, port, _ = position
-        serial = canonical_serial(row["SN"])
+        serial = canonical_serial(row["sn"])
         found.append(
             AutofindOnu(
-                frame, slot, port, serial, vendor_id=serial[:4], equipment_id=_none_if_na(row["MODEL"])
+                frame, slot, port, serial, vendor_id=serial[:4], equipment_id=_none_if_na(row["model"])
             )
         )
     return found
@@ -68,20 +59,20 @@ def parse_autofind(text: str) -> list[AutofindOnu]:
 
 # --- ONU list ----------------------------------------------------------------
 def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
-    if NO_DATA in text:
+    if is_no_data(text):
         return []
     states = []
     for row in _table("show_gpon_onu_state", text):
-        if (int(row["FRAME"]), int(row["SLOT"]), int(row["PORT"])) != (frame, slot, port):
+        if (int(row["frame"]), int(row["slot"]), int(row["port"])) != (frame, slot, port):
             continue
         states.append(
             OnuState(
                 frame,
                 slot,
                 port,
-                int(row["ONU_ID"]),
-                run_state=run_state(row["PHASE_STATE"]),
-                admin_state=admin_state(row["ADMIN_STATE"]),
+                int(row["onu_id"]),
+                run_state=run_state_from_phase(row["phase_state"]),
+                admin_state=admin_state(row["admin_state"]),
             )
         )
     return states
@@ -125,7 +116,7 @@ def parse_onu_detail(text: str) -> OnuState:
         port,
         onu_id,
         serial=canonical_serial(serial) if serial else None,
-        run_state=run_state(fields.get("phase state")),
+        run_state=run_state_from_phase(fields.get("phase state")),
         config_state=_none_if_na(fields.get("config state")),
         description=_none_if_na(fields.get("description")),
         onu_type=_none_if_na(fields.get("type")),
@@ -160,9 +151,9 @@ def parse_version(text: str) -> OltVersion:
     except textfsm.TextFSMError:
         return OltVersion()
     boards = [
-        BoardInfo(int(r["SHELF"]), int(r["SLOT"]), r["REAL_TYPE"] or r["CFG_TYPE"], r["STATUS"]) for r in rows
+        BoardInfo(int(r["shelf"]), int(r["slot"]), r["real_type"] or r["cfg_type"], r["status"]) for r in rows
     ]
-    versions = [r["SOFT_VER"] for r in rows if r["SOFT_VER"]]
+    versions = [r["soft_ver"] for r in rows if r["soft_ver"]]
     model = _MODEL_RE.search(text)
     software = max(set(versions), key=versions.count) if versions else None
     return OltVersion(model=model.group(1) if model else None, software_version=software, boards=boards)

@@ -1,7 +1,8 @@
 import pytest
 
 from oms.monitoring.oid_defaults import DEFAULT_OID_MAPS, default_maps_for
-from oms.monitoring.oidmap import OidMapEntry, decode_value, gpon_serial, validate_entry
+from oms.monitoring.oidmap import OidMapEntry, decode_value, validate_entry
+from vendor_cli.serials import serial_from_bytes
 
 
 def entry(family: str, metric: str) -> OidMapEntry:
@@ -95,8 +96,8 @@ def test_status_mapping_and_unmapped_values():
 def test_strings_serials_and_type_mismatches():
     serial = entry("huawei_smartax", "onu_serial")
     assert decode_value(serial, bytes.fromhex("485754430011D168")).value == "HWTC0011D168"
-    assert gpon_serial(b"5A544547D824CDF3") == "ZTEGD824CDF3"  # agents that answer the hex as text
-    assert gpon_serial(b"ZTEGC0000001") == "ZTEGC0000001"
+    assert serial_from_bytes(b"5A544547D824CDF3") == "ZTEGD824CDF3"  # agents that answer the hex as text
+    assert serial_from_bytes(b"ZTEGC0000001") == "ZTEGC0000001"
     description = entry("huawei_smartax", "onu_description")
     assert decode_value(description, b"cliente 1\x00").value == "cliente 1"
     assert decode_value(serial, 5).value is None

@@ -4,9 +4,9 @@ import pytest
 
 from vendor_cli.base import BoardInfo, OltVersion, OnuOptical
 from vendor_cli.huawei_smartax import DRIVER
-from vendor_cli.huawei_smartax.serials import canonical_serial, serial_hex
 from vendor_cli.huawei_smartax.states import admin_state
 from vendor_cli.huawei_smartax.tests.data_files import DATA_DIR, device_output
+from vendor_cli.serials import canonical_serial, serial_hex
 
 
 def test_every_data_file_cites_its_source() -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from vendor_cli.base import BoardInfo, OltVersion
+from vendor_cli.serials import parse_serial as canonical_serial
 from vendor_cli.zte_c3xx import DRIVER
 from vendor_cli.zte_c3xx.parsers import ZteParseError
-from vendor_cli.zte_common import admin_state, canonical_serial, run_state_from_phase
+from vendor_cli.zte_common import admin_state, run_state_from_phase
 
 DATA = Path(__file__).parent / "data"
 

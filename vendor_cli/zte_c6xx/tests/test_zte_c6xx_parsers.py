@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from vendor_cli.base import BoardInfo
+from vendor_cli.serials import canonical_serial
 from vendor_cli.zte_c6xx import DRIVER
-from vendor_cli.zte_c6xx.normalize import canonical_serial, run_state
+from vendor_cli.zte_common import run_state_from_phase as run_state
 
 DATA = Path(__file__).parent / "data"
 
