@@ -11,10 +11,10 @@ from core.db import metadata
 
 # Domain model modules, named rather than imported so that core keeps no
 # import-time dependency on the domain packages.
-MODEL_MODULES = ("core.models", "crm.models", "oms.models")
+MODEL_MODULES = ("core.models", "crm.models", "oms.models", "acs.models")
 
 # Which domain owns each table: used to report missing tables per domain.
-DOMAIN_OF_MODULE = {"core.models": "shared", "crm.models": "CRM", "oms.models": "OMS"}
+DOMAIN_OF_MODULE = {"core.models": "shared", "crm.models": "CRM", "oms.models": "OMS", "acs.models": "ACS"}
 
 
 def load_all_models() -> MetaData:

@@ -345,6 +345,8 @@ class OnuType(TimestampMixin, Base):
     wifi_24ghz: Mapped[bool] = mapped_column(Boolean, server_default="false")
     wifi_5ghz: Mapped[bool] = mapped_column(Boolean, server_default="false")
     catv: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Whether the ONU's WAN can be put in bridge mode (an ACS WAN intent checks it).
+    supports_bridge: Mapped[bool] = mapped_column(Boolean, server_default="true")
     tr069_data_model: Mapped[Tr069DataModel] = mapped_column(
         enum_type(Tr069DataModel, "tr069_data_model"), server_default=Tr069DataModel.TR098.value
     )
