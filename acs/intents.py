@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from acs.models import OPEN_STATUSES, AcsIntent, IntentKind, IntentReason, IntentStatus
+from acs.models import OPEN_STATUSES, AcsCampaign, AcsIntent, IntentKind, IntentReason, IntentStatus
 from acs.validation import check_for_onu_type, slot_of, validated
 from core.audit import audit
 from oms.errors import get_or_404
@@ -68,8 +68,9 @@ def _supersede(session: Session, onu_id: int, slot: str) -> list[int]:
     return [row[0] for row in rows]
 
 
-def secrets_of(intent: AcsIntent) -> dict[str, str]:
-    return json.loads(intent.secrets) if intent.secrets else {}
+def secrets_of(row: AcsIntent | AcsCampaign) -> dict[str, str]:
+    """The decrypted secrets of an intent or a campaign."""
+    return json.loads(row.secrets) if row.secrets else {}
 
 
 def intents_of(session: Session, onu_id: int, limit: int = 50) -> list[AcsIntent]:

@@ -128,10 +128,14 @@ def resolve(row: Tr069Mapping, device: dict[str, Any]) -> str | None:
 
 
 def _selected(row: Tr069Mapping, path: str, device: dict[str, Any]) -> bool:
+    """Whether the instance `path` lies in has a selector parameter matching the row's regex
+    (the selector is a sibling of the instance's parameters: `WLANConfiguration.5.Standard`
+    chooses `WLANConfiguration.5.PreSharedKey.1.KeyPassphrase`)."""
     if not row.selector_param:
         return True
-    parent = path.rsplit(".", 1)[0]
-    selector_value = device.get(f"{parent}.{row.selector_param}")
+    depth = row.path[:row.path.rindex("*") + 1].count(".") + 1
+    instance = ".".join(path.split(".")[:depth])
+    selector_value = device.get(f"{instance}.{row.selector_param}")
     return selector_value is not None and re.search(row.selector_match, str(selector_value)) is not None
 
 
@@ -140,3 +144,13 @@ def object_roots(rows: dict[str, Tr069Mapping]) -> list[str]:
     roots = {row.path.split(".*", 1)[0] if "*" in row.path else row.path.rsplit(".", 1)[0]
              for row in rows.values()}
     return sorted(roots)
+
+
+def same_value(current: Any, wanted: Any) -> bool:
+    """Whether the device's value (TR-069 gives strings, `1`/`0` or `true`/`false` for booleans)
+    is the wanted one."""
+    if current is None:
+        return False
+    if isinstance(wanted, bool):
+        return str(current).lower() in (("true", "1") if wanted else ("false", "0"))
+    return str(current) == str(wanted)

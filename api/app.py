@@ -10,13 +10,15 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+import acs.api
 import crm.api
+from acs.connection import warn_if_exposed
 from api import accounts, audit, health
 from api.errors import install_error_handlers, path_ids_in_range
 from api.health import WorkerHealth
 from api.openapi import install_openapi
 from core.checks import validate_schema
-from core.db import set_database_url
+from core.db import session_scope, set_database_url
 from oms.api import jobs, monitoring, olts, onus, provisioning, reference, snmp_settings, templates
 
 log = logging.getLogger("ponstack.api")
@@ -24,6 +26,7 @@ log = logging.getLogger("ponstack.api")
 
 ROUTERS = [
     crm.api.router,
+    acs.api.router,
     olts.router,
     onus.router,
     jobs.router,
@@ -41,6 +44,11 @@ class SchemaInvalid(RuntimeError):
     pass
 
 
+def _warn_if_acs_exposed() -> None:
+    with session_scope() as session:
+        warn_if_exposed(session)
+
+
 def create_app(database_url: str, started_at: float | None = None, worker: WorkerHealth | None = None) -> FastAPI:
     """The API; `worker` is the state of a worker sharing this process (`ponstack up`),
     reported by /health/ready."""
@@ -49,6 +57,7 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
         result = await run_in_threadpool(validate_schema, database_url)
         if not result.ok:
             raise SchemaInvalid(f"refusing to serve: schema invalid: {result.one_line()}")
+        await run_in_threadpool(_warn_if_acs_exposed)
         if started_at is not None:
             log.info("ponstack API ready in %.2f s (schema %s)", time.monotonic() - started_at, result.revision)
         yield

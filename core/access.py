@@ -51,6 +51,7 @@ class Permission(enum.StrEnum):
     NETWORK_READ = "network:read"  # OLTs, ports, ONUs, jobs, monitoring
     ONU_DIAGNOSE = "onu:diagnose"  # reboot, poll now
     ONU_PROVISION = "onu:provision"  # authorize, remove, suspend, resume, rename, replace, move, bulk
+    ONU_CONFIGURE = "onu:configure"  # WAN, Wi-Fi, factory reset, firmware through the ACS (intents)
     OLT_MANAGE = "olt:manage"  # OLTs, their profiles and SNMP settings, discovery, reconcile
     SETTINGS_READ = "settings:read"  # CLI templates, OID maps, ONU types, zones
     SETTINGS_WRITE = "settings:write"
@@ -63,8 +64,8 @@ READS = frozenset(p for p in Permission if p.value.endswith(":read") and p is no
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.NOC_ENGINEER: READS - {P.BILLING_READ} | {
-        P.TICKETS_WRITE, P.ONU_DIAGNOSE, P.ONU_PROVISION, P.OLT_MANAGE, P.SETTINGS_WRITE},
-    Role.SUPPORT: READS | {P.CRM_WRITE, P.TICKETS_WRITE, P.ONU_DIAGNOSE},
+        P.TICKETS_WRITE, P.ONU_DIAGNOSE, P.ONU_PROVISION, P.ONU_CONFIGURE, P.OLT_MANAGE, P.SETTINGS_WRITE},
+    Role.SUPPORT: READS | {P.CRM_WRITE, P.TICKETS_WRITE, P.ONU_DIAGNOSE, P.ONU_CONFIGURE},
     Role.BILLING: frozenset({P.CRM_READ, P.CRM_WRITE, P.PLANS_WRITE, P.BILLING_READ, P.BILLING_WRITE,
                              P.TICKETS_WRITE}),
     Role.READ_ONLY: READS,

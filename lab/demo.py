@@ -2,20 +2,25 @@
 so a new user sees discovery, authorization and monitoring end to end in minutes.
 
 Each simulated OLT answers SSH (its own port) and SNMP v2c (one shared snmpsim
-agent, community = the OLT's recording name, see lab.snmp_lab)."""
+agent, community = the OLT's recording name, see lab.snmp_lab). A GenieACS NBI emulator
+(lab.genieacs) holds one emulated CPE per lab ONU and becomes the platform's ACS, so a
+Wi-Fi change goes from intent to applied."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from acs.models import AcsSettings
 from core.db import session_scope
 from core.models import VendorFamily
 from lab.base import Lab, SimulatedOlt
+from lab.genieacs.server import EmulatorHandle, start_emulator
 from lab.register import ensure_reference_data, new_sim, register_olt
 from lab.snmp_lab import SnmpLab, ensure_oid_maps, register_snmp
 from oms.models import Olt
+from vendor_cli.serials import serial_hex
 
 SERIAL_PREFIX = {
     VendorFamily.HUAWEI_SMARTAX: "HWTC",
@@ -116,23 +121,51 @@ def _register(url: str, sim: SimulatedOlt, family: VendorFamily, port: int,
             register_snmp(session, olt, snmp_lab.host, snmp_lab.port, community)
 
 
-class DemoLab:
-    """A running demo: the SSH lab and its SNMP agent. `close()` stops both."""
+#: the emulated CPE behind each lab ONU: Huawei ONTs report their serial in hex (as the EG8145V5
+#: tree does), ZTE ones as text
+CPE_MODEL = {
+    VendorFamily.HUAWEI_SMARTAX: "EG8145V5",
+    VendorFamily.ZTE_C3XX: "H199A",
+    VendorFamily.ZTE_C6XX: "H199A",
+}
 
-    def __init__(self, lab: Lab, olts: DemoOlts) -> None:
+
+def start_acs_lab(url: str, olts: list[DemoOlt], inform_interval_s: float = 60.0) -> EmulatorHandle:
+    """The GenieACS NBI emulator with one CPE per lab ONU, made the ACS of this database."""
+    acs = start_emulator(inform_interval=inform_interval_s)
+    for olt in olts:
+        for serial in olt.onus:
+            cpe_serial = serial_hex(serial) if olt.family is VendorFamily.HUAWEI_SMARTAX else serial
+            acs.add_device(cpe_serial, model=CPE_MODEL[olt.family])
+    with session_scope(url) as session:
+        session.execute(update(AcsSettings).where(AcsSettings.id == 1).values(nbi_url=acs.url))
+    return acs
+
+
+class DemoLab:
+    """A running demo: the SSH lab, its SNMP agent and the ACS emulator. `close()` stops them."""
+
+    def __init__(self, lab: Lab, olts: DemoOlts, acs: EmulatorHandle | None = None) -> None:
         self.lab = lab
         self.olts = olts
+        self.acs = acs
 
     @classmethod
     def start(cls, url: str, olts_per_family: int = 1, onus_per_olt: int = 4, latency_s: float = 0.05,
-              snmp: bool = True) -> DemoLab:
+              snmp: bool = True, acs: bool = True) -> DemoLab:
         lab = Lab()
+        olts: DemoOlts | None = None
         try:
-            return cls(lab, start_demo_lab(url, lab, olts_per_family, onus_per_olt, latency_s, snmp))
+            olts = start_demo_lab(url, lab, olts_per_family, onus_per_olt, latency_s, snmp)
+            return cls(lab, olts, start_acs_lab(url, olts) if acs else None)
         except BaseException:
+            if olts is not None:
+                olts.close()
             lab.close()
             raise
 
     def close(self) -> None:
+        if self.acs is not None:
+            self.acs.stop()
         self.olts.close()
         self.lab.close()

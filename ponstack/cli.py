@@ -158,6 +158,9 @@ def _start_lab(url: str, args: argparse.Namespace) -> Any:
     for olt in demo.olts:
         print(f"lab: {olt.name} ({olt.family.value}) CLI on 127.0.0.1:{olt.port}, SNMP on udp/{olt.snmp_port} "
               f"community {olt.community}, {len(olt.onus)} unconfigured ONUs", file=sys.stderr)
+    if demo.acs is not None:
+        print(f"lab: GenieACS NBI emulator on {demo.acs.url} with one CPE per lab ONU (the platform's ACS)",
+              file=sys.stderr)
     return demo
 
 

@@ -1,0 +1,274 @@
+"""Request and response bodies of the ACS API."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+
+from acs.models import AcsIntent, CampaignStatus, DataModel, IntentKind, IntentReason, IntentStatus
+from acs.validation import Band, Host, Passphrase, PppPassword, PppUser, Security, Ssid, VlanId
+from core.inputs import Id, InputModel, SearchText
+from core.paging import PageQuery
+
+HhMm = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+ReasonRef = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class IntentRequest(InputModel):
+    reason_ref: ReasonRef | None = Field(None, description="why, in the caller's words (a ticket number...)")
+
+
+class WanIn(IntentRequest):
+    mode: Literal["pppoe", "dhcp", "bridge"]
+    username: PppUser | None = None
+    password: PppPassword | None = None
+    vlan: VlanId | None = None
+
+    def values(self) -> tuple[IntentKind, dict[str, Any]]:
+        kind = {"pppoe": IntentKind.WAN_PPPOE, "dhcp": IntentKind.WAN_DHCP, "bridge": IntentKind.WAN_BRIDGE}[self.mode]
+        values: dict[str, Any] = {"vlan": self.vlan} if self.vlan is not None else {}
+        if self.mode == "pppoe":
+            values["username"] = self.username
+            values["password"] = self.password.get_secret_value() if self.password else None
+        return kind, values
+
+
+class WifiIn(IntentRequest):
+    band: Band
+    enabled: bool = True
+    ssid: Ssid | None = None
+    security: Security | None = None
+    passphrase: Passphrase | None = None
+
+    def values(self) -> dict[str, Any]:
+        values = self.model_dump(exclude={"reason_ref", "passphrase"}, exclude_none=True)
+        if self.passphrase is not None:
+            values["passphrase"] = self.passphrase.get_secret_value()
+        return values
+
+
+class PingIn(IntentRequest):
+    host: Host
+    count: Annotated[int, Field(ge=1, le=100)] = 4
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 1000
+
+
+class TracerouteIn(IntentRequest):
+    host: Host
+    max_hops: Annotated[int, Field(ge=1, le=64)] = 30
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 5000
+
+
+class FirmwareIn(IntentRequest):
+    file_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")]
+
+
+class IntentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    onu_id: int
+    kind: IntentKind
+    slot: str
+    desired: dict[str, Any]
+    secrets: list[str] = Field(description="names of the secret values set (never their values)")
+    reason: IntentReason
+    reason_ref: str | None
+    requested_by: str
+    campaign_id: int | None
+    status: IntentStatus
+    attempts: int
+    device_id: str | None
+    acs_task_id: str | None
+    last_outcome: str | None
+    last_error: str | None
+    result: dict[str, Any]
+    drifted_at: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, intent: AcsIntent) -> IntentOut:
+        names = sorted(json.loads(intent.secrets)) if intent.secrets else []
+        data = {name: getattr(intent, name) for name in cls.model_fields if name != "secrets"}
+        return cls(**data, secrets=names)
+
+
+class IntentFilter(PageQuery):
+    status: IntentStatus | None = None
+    kind: IntentKind | None = None
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    device_id: str
+    serial: str
+    oui: str | None
+    product_class: str | None
+    onu_id: int | None
+    last_inform_at: datetime | None
+    last_events: list[str]
+    informs: int
+    first_seen_at: datetime
+    linked_at: datetime | None
+
+
+class DeviceFilter(PageQuery):
+    serial: SearchText | None = None
+    linked: bool | None = None
+
+
+class InformIn(InputModel):
+    """One inform, as the GenieACS extension (acs/genieacs_extension) reports it."""
+
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_%\-]+$")]
+    serial: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+    oui: Annotated[str, StringConstraints(max_length=16, pattern=r"^[0-9A-Fa-f]*$")] | None = None
+    product_class: Annotated[str, StringConstraints(max_length=64, pattern=r"^[\x20-\x7e]*$")] | None = None
+    events: Annotated[list[Annotated[str, StringConstraints(max_length=64, pattern=r"^[\x20-\x7e]*$")]],
+                      Field(max_length=32)] = []
+    at: datetime | None = None
+
+
+class InformsIn(InputModel):
+    informs: Annotated[list[InformIn], Field(min_length=1, max_length=1000)]
+
+
+class IngestOut(BaseModel):
+    events: int
+    linked: int
+    intents_due: int
+
+
+class CampaignIn(InputModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    kind: IntentKind
+    values: dict[str, Any] = {}
+    onu_ids: Annotated[list[Id], Field(min_length=1, max_length=100_000)]
+    canary_share: Annotated[float, Field(gt=0, le=1)] = 0.05
+    concurrency: Annotated[int, Field(ge=1, le=10_000)] = 10
+    halt_fault_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
+    window_start: HhMm | None = None
+    window_end: HhMm | None = None
+
+    @model_validator(mode="after")
+    def _window_whole(self) -> CampaignIn:
+        if (self.window_start is None) != (self.window_end is None):
+            raise ValueError("a maintenance window needs both window_start and window_end")
+        if len(set(self.onu_ids)) != len(self.onu_ids):
+            raise ValueError("onu_ids lists an ONU twice")
+        return self
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    kind: IntentKind
+    desired: dict[str, Any]
+    total: int
+    released: int
+    open: int
+    applied: int
+    failed: int
+    superseded: int
+    fault_rate: float
+    canary_share: float
+    concurrency: int
+    halt_fault_rate: float
+    window_start: str | None
+    window_end: str | None
+    status: CampaignStatus
+    halted_reason: str | None
+    requested_by: str
+    created_at: datetime
+
+
+class AcsSettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    nbi_url: str
+    nbi_username: str | None
+    nbi_password_set: bool
+    nbi_header_names: list[str]
+    connection_request_timeout_ms: int
+    rate_per_second: float
+    reapply_drift: bool
+    max_attempts: int
+    event_token_set: bool
+    warnings: list[str]
+
+
+HeaderName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+HeaderValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[\x20-\x7e]*$")]
+
+
+class AcsSettingsIn(InputModel):
+    nbi_url: Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://[^\s/?#]+(:\d+)?(/[^\s?#]*)?$")]
+    nbi_username: Annotated[str, StringConstraints(max_length=100, pattern=r"^[\x21-\x7e]*$")] | None = None
+    nbi_password: Annotated[SecretStr, Field(max_length=200)] | None = None
+    nbi_headers: dict[HeaderName, HeaderValue] | None = Field(
+        None, max_length=20, description="extra headers for an authenticating proxy (stored encrypted)")
+    connection_request_timeout_ms: Annotated[int, Field(ge=1000, le=20_000)] = 4000
+    rate_per_second: Annotated[float, Field(gt=0, le=10_000)] = 50
+    reapply_drift: bool = False
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class ConnectionTestOut(BaseModel):
+    ok: bool
+    detail: str
+
+
+class EventTokenOut(BaseModel):
+    token: str = Field(description="shown once: give it to the GenieACS extension (PONSTACK_EVENT_TOKEN)")
+
+
+class MappingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    data_model: DataModel
+    vendor: str
+    model: str
+    kind: str
+    field: str
+    variant: str
+    path: str
+    selector_param: str
+    selector_match: str
+    value_map: dict[str, Any]
+    write_only: bool
+    source: str
+    edited: bool
+
+
+TrPath = Annotated[str, StringConstraints(min_length=3, max_length=255,
+                                          pattern=r"^(InternetGatewayDevice|Device)(\.([A-Za-z_][A-Za-z0-9_\-]*|\d+|\*))+$")]
+
+
+class MappingIn(InputModel):
+    data_model: DataModel
+    vendor: Annotated[str, StringConstraints(max_length=64, pattern=r"^[\x20-\x7e]*$")] = ""
+    model: Annotated[str, StringConstraints(max_length=64, pattern=r"^[\x20-\x7e]*$")] = ""
+    kind: IntentKind
+    field: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_.]+$")]
+    variant: Band | Literal[""] = ""
+    path: TrPath
+    selector_param: Annotated[str, StringConstraints(max_length=128, pattern=r"^[A-Za-z0-9_.\-]*$")] = ""
+    selector_match: Annotated[str, StringConstraints(max_length=128)] = ""
+    value_map: dict[Annotated[str, StringConstraints(max_length=64)],
+                    Annotated[str, StringConstraints(max_length=255)] | bool | int] = Field({}, max_length=50)
+    write_only: bool = False
+    source: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class MappingFilter(PageQuery):
+    data_model: DataModel | None = None
+    kind: IntentKind | None = None
+    vendor: SearchText | None = None
