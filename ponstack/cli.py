@@ -1,4 +1,4 @@
-"""`ponstack` command line: migrate, check, up, worker, lab, onu, parse, genkey, user, token.
+"""`ponstack` command line: migrate, check, up, worker, lab, onu, acs, parse, genkey, user, token.
 
 The composition layer: it may import every package. Sub-commands import what they
 need when they run, so that `ponstack migrate` stays quick.
@@ -259,6 +259,25 @@ def cmd_account(args: argparse.Namespace) -> None:
         raise CommandError(str(exc), EXIT_INVALID) from exc
 
 
+def cmd_acs(args: argparse.Namespace) -> None:
+    """`ponstack acs ...` (ponstack.acs_cli) on a database whose schema checks out."""
+    from core.errors import DomainError
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    run_check(url, settings, quiet=True)
+    try:
+        args.acs_func(args, url)
+    except DomainError as exc:
+        raise CommandError(_with_field_errors(exc), EXIT_INVALID) from exc
+
+
+def _with_field_errors(exc: Exception) -> str:
+    """The error, with each field's fault when it names them (`values.passphrase: ...`)."""
+    details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in getattr(exc, "errors", [])]
+    return "; ".join([str(exc), *details])
+
+
 def cmd_genkey(args: argparse.Namespace) -> None:
     from cryptography.fernet import Fernet
 
@@ -308,11 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("genkey", help="print a new PONSTACK_SECRET_KEY")
     p.set_defaults(func=cmd_genkey)
 
+    from ponstack import acs_cli
     from ponstack.accounts import add_parsers
 
     add_parsers(sub)
     sub.choices["user"].set_defaults(func=cmd_account)
     sub.choices["token"].set_defaults(func=cmd_account)
+    acs_cli.add_parsers(sub)
+    sub.choices["acs"].set_defaults(func=cmd_acs)
     return parser
 
 
