@@ -287,10 +287,12 @@ def put_acs_settings(body: AcsSettingsIn, who: Principal = require(P.SETTINGS_WR
         settings = _acs_settings(session, lock=True)
         before = _settings_out(settings).model_dump(exclude={"warnings"})
         for name in ("nbi_url", "nbi_username", "connection_request_timeout_ms", "rate_per_second",
-                     "reapply_drift", "max_attempts"):
+                     "reapply_drift", "max_attempts", "cwmp_url", "cwmp_username", "huawei_tr069_profile_id"):
             setattr(settings, name, getattr(body, name))
         if body.nbi_password is not None:
             settings.nbi_password = body.nbi_password.get_secret_value() or None
+        if body.cwmp_password is not None:
+            settings.cwmp_password = body.cwmp_password.get_secret_value()
         if body.nbi_headers is not None:
             settings.nbi_headers = json.dumps(body.nbi_headers) if body.nbi_headers else None
         out = _settings_out(settings)
@@ -331,6 +333,8 @@ def _settings_out(settings: AcsSettings) -> AcsSettingsOut:
         nbi_header_names=sorted(headers), connection_request_timeout_ms=settings.connection_request_timeout_ms,
         rate_per_second=settings.rate_per_second, reapply_drift=settings.reapply_drift,
         max_attempts=settings.max_attempts, event_token_set=bool(settings.event_token_digest),
+        cwmp_url=settings.cwmp_url, cwmp_username=settings.cwmp_username,
+        cwmp_password_set=bool(settings.cwmp_password), huawei_tr069_profile_id=settings.huawei_tr069_profile_id,
         warnings=nbi_warnings(settings.nbi_url, settings.nbi_username, headers),
     )
 

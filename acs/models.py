@@ -201,7 +201,8 @@ class AcsCampaign(TimestampMixin, Base):
 
 
 class AcsSettings(Base):
-    """The one ACS this platform drives (row id 1): its NBI and what ONUs are told."""
+    """The one ACS this platform drives (row id 1): its NBI and what ONUs are told (the CWMP
+    URL and credentials the OLT templates push; the OMS reads them by table name)."""
 
     __tablename__ = "acs_settings"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -217,6 +218,11 @@ class AcsSettings(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, server_default="5")
     # Digest of the token GenieACS's extension presents when it reports informs.
     event_token_digest: Mapped[str | None] = mapped_column(String(128))
+    # What authorized ONUs are told (their TR-069 management, pushed by the OLT templates).
+    cwmp_url: Mapped[str] = mapped_column(String(255), server_default="")
+    cwmp_username: Mapped[str | None] = mapped_column(String(100))
+    cwmp_password: Mapped[str | None] = mapped_column(EncryptedText)
+    huawei_tr069_profile_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

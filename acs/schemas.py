@@ -12,6 +12,7 @@ from acs.models import AcsIntent, CampaignStatus, DataModel, IntentKind, IntentR
 from acs.validation import Band, Host, Passphrase, PppPassword, PppUser, Security, Ssid, VlanId
 from core.inputs import Id, InputModel, SearchText
 from core.paging import PageQuery
+from vendor_cli.tokens import CliSecret, CliUsername, ProfileId
 
 HhMm = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 ReasonRef = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
@@ -201,9 +202,15 @@ class AcsSettingsOut(BaseModel):
     reapply_drift: bool
     max_attempts: int
     event_token_set: bool
+    cwmp_url: str
+    cwmp_username: str | None
+    cwmp_password_set: bool
+    huawei_tr069_profile_id: int | None
     warnings: list[str]
 
 
+#: pushed inside an OLT command: one CLI word (no spaces, quotes or `?`, which the CLIs read as help)
+CwmpUrl = Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://[^\s\"'`?]+$")]
 HeaderName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
 HeaderValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[\x20-\x7e]*$")]
 
@@ -218,6 +225,11 @@ class AcsSettingsIn(InputModel):
     rate_per_second: Annotated[float, Field(gt=0, le=10_000)] = 50
     reapply_drift: bool = False
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    cwmp_url: CwmpUrl | Literal[""] = Field("", description="the ACS URL the OLT gives authorized ONUs")
+    cwmp_username: CliUsername | None = None
+    cwmp_password: CliSecret | None = Field(None, description="kept when left out; stored encrypted")
+    huawei_tr069_profile_id: ProfileId | None = Field(
+        None, description="the Huawei OLT's `ont tr069-server-profile` bound to new ONTs")
 
 
 class ConnectionTestOut(BaseModel):

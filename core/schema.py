@@ -47,9 +47,6 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 # Seed rows every install needs: (label, SQL returning a count, minimum count).
 # Kept as SQL so validation needs no domain imports and runs in one round-trip each.
 REQUIRED_SETTINGS = (
-    "acs.url",
-    "acs.username",
-    "acs.password",
     "monitoring.status_interval_s",
     "monitoring.optical_interval_s",
     "monitoring.history_retention_days",
@@ -64,6 +61,7 @@ SEED_CHECKS: list[tuple[str, str, int]] = [
         2,
     ),
     ("vendors", "SELECT count(*) FROM vendors WHERE slug IN ('huawei', 'zte')", 2),
+    ("acs settings", "SELECT count(*) FROM acs_settings WHERE id = 1", 1),
     (
         "snmp oid maps",  # 3 vendor families x 13 metrics
         "SELECT count(*) FROM snmp_oid_maps WHERE vendor_family IN ('huawei_smartax', 'zte_c3xx', 'zte_c6xx')",

@@ -18,7 +18,7 @@ from core.models import VendorFamily
 from core.system_settings import get_settings_map
 from oms.errors import ProvisioningDataMissing
 from oms.models import Olt, OltProfile, OltProfileKind, Onu, OnuTypeOltMapping, PlanOltProfile, PonPort
-from oms.service import OnuService, service_of
+from oms.service import OnuService, service_of, tr069_management
 from vendor_cli.base import VendorDriver
 from vendor_cli.registry import get_driver
 from vendor_cli.render import cli_safe
@@ -80,7 +80,7 @@ def build_context(
         if not lenient:
             raise
         context.update({key: context.get(key) for key in UNKNOWN_WHEN_LENIENT})
-    context["tr069"] = cached(cache, "tr069", lambda: _tr069_params(session))
+    context["tr069"] = cached(cache, "tr069", lambda: tr069_management(session))
     context["pppoe"] = _pppoe_params(service)
     return context
 
@@ -169,16 +169,6 @@ def _profile_id(session: Session, olt: Olt, kind: OltProfileKind, name: str) -> 
     if row is None:
         raise ProvisioningDataMissing(f"{kind.value} profile {name!r} does not exist on OLT {olt.name}")
     return row.profile_id
-
-
-def _tr069_params(session: Session) -> dict[str, Any]:
-    acs = get_settings_map(session, "acs.")
-    return {
-        "acs_url": acs.get("acs.url") or None,
-        "username": acs.get("acs.username") or None,
-        "password": acs.get("acs.password") or None,
-        "profile_id": acs.get("acs.huawei_profile_id"),
-    }
 
 
 def _pppoe_params(service: OnuService) -> dict[str, Any] | None:

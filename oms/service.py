@@ -1,9 +1,10 @@
-"""What provisioning needs from the CRM: the service plan an ONU serves and the
-subscription's PPPoE credentials.
+"""What provisioning needs from the domains that drive the OMS: the service plan an ONU
+serves and the subscription's PPPoE credentials (CRM), and the TR-069 management ONUs
+are given (the ACS settings: CWMP URL, credentials, Huawei profile).
 
-The CRM owns plans and subscriptions and drives the OMS, so no OMS module imports
-CRM code: these few columns are read from the shared schema by table name, in one
-place, and the OMS never writes them.
+The CRM and the ACS drive the OMS, so no OMS module imports their code: these few
+columns are read from the shared schema by table name, in one place, and the OMS never
+writes them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,26 @@ subscriptions_table = table(
     column("pppoe_username", String),
     column("pppoe_password", EncryptedText()),
 )
+
+_acs_settings = table(
+    "acs_settings",
+    column("id", Integer),
+    column("cwmp_url", String),
+    column("cwmp_username", String),
+    column("cwmp_password", EncryptedText()),
+    column("huawei_tr069_profile_id", Integer),
+)
+
+
+def tr069_management(session: Session) -> dict[str, Any]:
+    """The ACS URL and credentials the OLT gives authorized ONUs (None when unset)."""
+    c = _acs_settings.c
+    row = session.execute(select(c.cwmp_url, c.cwmp_username, c.cwmp_password, c.huawei_tr069_profile_id)
+                          .where(c.id == 1)).first()
+    if row is None:
+        return {"acs_url": None, "username": None, "password": None, "profile_id": None}
+    return {"acs_url": row.cwmp_url or None, "username": row.cwmp_username or None,
+            "password": row.cwmp_password or None, "profile_id": row.huawei_tr069_profile_id}
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from acs.models import AcsSettings
 from core.db import session_scope
-from core.models import Setting, VendorFamily
+from core.models import VendorFamily
 from crm.models import Customer, Subscription
 from lab.base import Lab
 from lab.register import ensure_reference_data, new_sim, register_olt
@@ -79,9 +80,8 @@ def test_every_rejected_authorize_command_is_compensated(lab_olt: LabOlt) -> Non
     plugged(lab_olt, serial)
     driver = get_driver(lab_olt.family)
     with session_scope(lab_olt.url) as session:  # TR-069 management adds commands to the template
-        session.get_one(Setting, "acs.url").value = "http://acs.example.net:7547"
-        session.get_one(Setting, "acs.username").value = "cpe"
-        session.get_one(Setting, "acs.password").value = "cpe-secret"
+        acs = session.get_one(AcsSettings, 1)
+        acs.cwmp_url, acs.cwmp_username, acs.cwmp_password = "http://acs.example.net:7547", "cpe", "cpe-secret"
     with session_scope(lab_olt.url) as session:
         onu = session.execute(select(Onu).where(Onu.serial == serial)).scalar_one()
         onu.desired = {"plan_id": lab_olt.plan_id}
@@ -214,9 +214,8 @@ def test_pppoe_and_acs_passwords_never_stored_in_clear(lab_olt: LabOlt) -> None:
         onu = session.execute(select(Onu).where(Onu.serial == serial)).scalar_one()
         onu.subscription_id = subscription.id
         onu_type_override(session, onu)
-        for key, value in (("acs.url", "http://acs.example.net:7547"), ("acs.username", "cpe"),
-                           ("acs.password", acs_secret)):
-            session.get_one(Setting, key).value = value
+        acs = session.get_one(AcsSettings, 1)
+        acs.cwmp_url, acs.cwmp_username, acs.cwmp_password = "http://acs.example.net:7547", "cpe", acs_secret
     with session_scope(lab_olt.url) as session:
         plan = dry_run(session, onu_row(lab_olt.url, serial).id, JobKind.AUTHORIZE)
     assert pppoe_secret not in str(plan) and MARKER in " ".join(plan["commands"])

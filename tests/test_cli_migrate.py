@@ -47,7 +47,7 @@ def test_check_names_dropped_table_and_column(db_url: str) -> None:
 
 def test_check_reports_missing_seed_rows(db_url: str) -> None:
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
-        conn.execute("DELETE FROM settings WHERE key = 'acs.url'")
+        conn.execute("DELETE FROM settings WHERE key = 'monitoring.low_signal_dbm'")
     result = run_ponstack("check", env={"DATABASE_URL": db_url})
     assert result.returncode == 1
     assert "seed rows missing: settings" in result.stderr

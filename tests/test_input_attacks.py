@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from acs.models import AcsSettings
 from core.db import session_scope
-from core.models import Setting, VendorFamily
+from core.models import VendorFamily
 from oms.models import CliAction, CliTemplate, JobKind, JobStatus, Olt, OltProfile, OnuLifecycle, PlanOltProfile
 from tests.fixtures import api_client
 from tests.lab_fixtures import LabOlt, act, discover_now, first_port, job_row, onu_row
@@ -74,8 +75,8 @@ def _poison_stored_data(lab_olt: LabOlt) -> None:
     """Values stored before they were checked (or written around the API)."""
     with session_scope(lab_olt.url) as session:
         if lab_olt.family is VendorFamily.HUAWEI_SMARTAX:  # its commands name profiles by id: the ACS profile
-            session.execute(update(Setting).where(Setting.key == "acs.url").values(value="http://acs.example.net"))
-            session.execute(update(Setting).where(Setting.key == "acs.huawei_profile_id").values(value="1\nreboot"))
+            session.execute(update(AcsSettings).values(cwmp_url="http://acs.example.net\nreboot",
+                                                       huawei_tr069_profile_id=1))
             return
         session.execute(update(PlanOltProfile).values(tcont_profile="T-100M\nno onu 1",
                                                       traffic_profile_down="TR-100M\nreboot"))

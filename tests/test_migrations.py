@@ -59,5 +59,8 @@ def test_seed_rows_present(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
         slugs = set(conn.execute(text("SELECT slug FROM vendors")).scalars())
         keys = set(conn.execute(text("SELECT key FROM settings")).scalars())
+        acs = conn.execute(text("SELECT nbi_url, cwmp_url FROM acs_settings WHERE id = 1")).one()
     assert {"huawei", "zte"} <= slugs
-    assert {"acs.url", "monitoring.low_signal_dbm", "monitoring.history_retention_days"} <= keys
+    assert {"monitoring.low_signal_dbm", "monitoring.history_retention_days"} <= keys
+    assert not {key for key in keys if key.startswith("acs.")}  # moved to acs_settings by 0010
+    assert tuple(acs) == ("http://127.0.0.1:7557", "")
