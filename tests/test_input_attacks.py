@@ -75,10 +75,6 @@ def test_values_a_cli_cannot_carry_are_refused_where_they_are_stored(
 def _poison_stored_data(lab_olt: LabOlt) -> None:
     """Values stored before they were checked (or written around the API)."""
     with session_scope(lab_olt.url) as session:
-        if lab_olt.family is VendorFamily.HUAWEI_SMARTAX:  # its commands name profiles by id: the ACS profile
-            session.execute(update(AcsSettings).values(cwmp_url="http://acs.example.net\nreboot",
-                                                       huawei_tr069_profile_id=1))
-            return
         session.execute(update(PlanOltProfile).values(tcont_profile="T-100M\nno onu 1",
                                                       traffic_profile_down="TR-100M\nreboot"))
         session.execute(update(OltProfile).where(OltProfile.name == "T-100M").values(name="T-100M\nno onu 1"))
