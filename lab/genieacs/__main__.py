@@ -18,8 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default="EG8145V5", help=f"one of {', '.join(MODELS)} or a CSV path")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds each CWMP session takes")
     ap.add_argument("--inform-interval", type=float, default=None, help="periodic informs every N seconds")
+    ap.add_argument("--poll-interval", type=float, default=0.5,
+                    help="NBI poll of session start/end (GenieACS: 0.5 s, api-functions.ts L234, L247)")
     args = ap.parse_args(argv)
-    emu = start_emulator(args.host, args.port, inform_interval=args.inform_interval)
+    emu = start_emulator(
+        args.host, args.port, inform_interval=args.inform_interval, poll_interval=args.poll_interval
+    )
     if args.devices:
         emu.add_devices(args.devices, args.model, latency=args.latency)
     print(f"GenieACS NBI emulator on {emu.url} (control: {emu.control_url}), {args.devices} devices", flush=True)

@@ -1490,6 +1490,8 @@ class Emulator:
                 return Response(400, f"SyntaxError: {e}")
         if not isinstance(q, dict):
             q = {}
+        if coll == "tasks":
+            _sanitize_task_query(q)
         projection = None
         if "projection" in req.query:
             projection = [s.strip() for s in req.query["projection"].split(",") if s.strip()]
@@ -1534,7 +1536,7 @@ class Emulator:
 
     def _candidate_devices(self, q: dict[str, Any]) -> list[Device]:
         """Index shortcuts for `_id` and `_deviceId._SerialNumber` equality (GenieACS has only the `_id` index,
-        lib/db/db.ts L51-53; this is only to keep the emulator fast)."""
+        lib/db/db.ts L48-52; this is only to keep the emulator fast)."""
         v = q.get("_id")
         if isinstance(v, str):
             d = self.devices.get(v)
@@ -1780,6 +1782,30 @@ def _normalize(q: Any, devices: bool) -> list[Any]:
         end = "" if core.endswith("*") else "$"
         out.append(re.compile(start + ".*".join(re.escape(x) for x in core.rstrip("*").split("*")) + end))
     return out
+
+
+def _sanitize_task_query(q: dict[str, Any]) -> None:
+    """sanitizeQueryTypes for tasks (nbi.ts L630-636, lib/query.ts L129-168): `_id` values go through
+    `new ObjectId(v)` and operators other than $in/$nin/$eq/$gt/$gte/$lt/$lte/$ne/$exists/$type throw
+    "Operator not supported" -- neither is caught, so a bad task query kills the worker."""
+    for k, v in q.items():
+        if k.startswith("$"):
+            for sub in v if isinstance(v, list) else []:
+                if isinstance(sub, dict):
+                    _sanitize_task_query(sub)
+        elif k in ("_id", "timestamp", "retries") and isinstance(v, dict):
+            for op, arg in v.items():
+                if op in ("$in", "$nin"):
+                    if k == "_id":
+                        for a in arg or []:
+                            parse_object_id(a)
+                elif op in ("$eq", "$gt", "$gte", "$lt", "$lte", "$ne"):
+                    if k == "_id":
+                        parse_object_id(arg)
+                elif op not in ("$exists", "$type"):
+                    raise Crash("Error: Operator not supported")
+        elif k == "_id":
+            parse_object_id(v)
 
 
 def _coerce_query(key: str, q: Any, devices: bool) -> Any:

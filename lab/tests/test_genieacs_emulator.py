@@ -286,7 +286,7 @@ def _free_string_params(n: int) -> list[str]:
     return out[:n]
 
 
-@pytest.mark.parametrize(("count", "rpcs"), [(32, 1), (40, 2), (64, 2), (65, 3)])
+@pytest.mark.parametrize(("count", "rpcs"), [(32, 1), (33, 2), (40, 2), (64, 2), (65, 3)])
 def test_spv_is_split_in_batches_of_32(
     emu: EmulatorHandle, client: httpx.Client, dev: str, count: int, rpcs: int
 ) -> None:
@@ -447,7 +447,13 @@ def test_crash_drops_the_connection_then_refuses_until_respawn(crash_emu: Emulat
     time.sleep(0.4)
     with pytest.raises(httpx.RemoteProtocolError), httpx.Client(base_url=crash_emu.url) as c:
         c.post("/tasks/0123456789abcdef01234567/retry")
-    assert crash_emu.crashes == 3
+    time.sleep(0.4)
+    with pytest.raises(httpx.RemoteProtocolError), httpx.Client(base_url=crash_emu.url) as c:
+        c.get("/tasks/", params={"query": json.dumps({"_id": "not-an-object-id"})})
+    assert crash_emu.crashes == 4
+    time.sleep(0.4)
+    with httpx.Client(base_url=crash_emu.url) as c:  # a well-formed id is fine
+        assert c.get("/tasks/", params={"query": json.dumps({"_id": "0123456789abcdef01234567"})}).json() == []
 
 
 def test_too_many_crashes_stop_the_service() -> None:
