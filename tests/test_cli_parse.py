@@ -73,6 +73,50 @@ CASES: list[tuple[str, str, str, Any]] = [
 # C300 capture of `show gpon onu state` over three ports (kept with the C600 data)
 CASES.append((C3, "show gpon onu state", "zte_c6xx/state_channel_pager_remnants.txt",
               lambda out: {(o["slot"], o["port"]) for o in out} == {(2, 1), (2, 3), (2, 4)}))
+# Huawei forms answered by the captures named (each as its source typed it, prompts and echoes kept)
+_ONT_ADD = ('ont add 1 sn-auth "5555554555555555" omci ont-lineprofile-id 11 ont-srvprofile-name IPTVM12'
+            ' desc "1_1_0_0_0_1_1"')
+CASES.extend([
+    (H, "display ont info summary 0/3/10", "summary_ma5603t_prompt_echo.txt",
+     lambda out: [(o["onu_id"], o["rx_dbm"], o["tx_dbm"]) for o in out][::4] == [(0, -23.87, 1.98), (4, -25.85, 2.2)]),
+    (H, "display ont info summary 10", "summary_ma5603t_prompt_echo.txt",  # typed in interface gpon 0/3
+     lambda out: {(o["frame"], o["slot"], o["port"]) for o in out} == {(0, 3, 10)} and len(out) == 5),
+    (H, "display ont info 0 all", "port_all_ntc_two_ports.txt",
+     lambda out: [(o["slot"], o["port"], o["onu_id"]) for o in out] == [(1, 0, 0), (1, 2, 0)]),
+    (H, "display ont info 2 all", "port_all_interface_view_ma5800.txt",  # typed in interface gpon 0/3
+     lambda out: [(o["slot"], o["port"], o["onu_id"], o["serial"]) for o in out] == [(3, 2, 0, "HWTCFEFCC9A2")]),
+    (H, "display ont info 2 0", "detail_interface_view_ma5800.txt",
+     lambda out: (out["slot"], out["port"], out["onu_id"], out["match_state"]) == (3, 2, 0, "mismatch")),
+    (H, "display ont info by-sn HWTCFEFCC9A2", "detail_by_sn_ma5800_paging.txt",
+     lambda out: (out["serial"], out["distance_m"], out["description"]) == (
+         "HWTCFEFCC9A2", 39, "PRUEBA_zone_D1Z10_authd_20260610")),
+    (H, "display ont info by-sn 4857544300FFDC9B", "detail_by_sn_ma5608t_prompt_wrapped_description.txt",
+     lambda out: (out["port"], out["run_state"], out["last_down_cause"]) == (15, "online", "LOS")),
+    (H, "display ont optical-info 8 all", "optical_port_ma5800_paging_80_rows.txt",
+     lambda out: len(out) == 80 and out["125"]["olt_rx_dbm"] == -30.97),
+    (H, _ONT_ADD, "ont_add_ma5608t_commented_session.txt", lambda out: out == 2),
+])
+
+# ZTE: the port-wide Rx command (and its one-ONU form), `show gpon onu state` of the whole OLT
+CASES.extend([
+    (C3, "show pon power onu-rx gpon-olt_1/1/1", "onu_rx_blog_c320.txt",
+     lambda out: len(out) == 12 and out["1"]["rx_dbm"] == -16.676 and out["3"]["rx_dbm"] is None),
+    (C3, "show pon power onu-rx gpon-olt_1/2/9", "onu_rx_c300_echo_elided.txt",  # echo + elision marks
+     lambda out: {onu: o["rx_dbm"] for onu, o in out.items()} == {"1": -22.07, "2": -20.362}),
+    (C3, "show pon power onu-rx gpon-onu_1/5/12:3", "onu_rx_c300_one_onu.txt",
+     lambda out: out == {"3": {"rx_dbm": -20.222, "tx_dbm": None, "olt_rx_dbm": None, "temperature_c": None,
+                               "voltage_v": None, "bias_ma": None}}),
+    (C6, "show pon power onu-rx gpon_olt-1/1/1", "onu_rx_blog_c320.txt",
+     lambda out: [onu for onu, o in out.items() if o["rx_dbm"] is None] == ["3", "8", "9", "10"]),
+    (C6, "show pon power onu-rx gpon-onu_1/5/12:3", "zte_c3xx/onu_rx_c300_one_onu.txt",
+     lambda out: out["3"]["rx_dbm"] == -20.222),
+    (C6, "show gpon onu state", "state_c600_prompt_echo_trailing_blanks.txt",  # after the prompt echo
+     lambda out: [(o["onu_id"], o["run_state"], o["omcc_state"]) for o in out][2:5] == [
+         (12, "dying_gasp", "disabled"), (26, "dying_gasp", "disabled"), (32, "los", "disabled")]),
+    (C6, "show gpon onu state", "state_channel_pager_remnants.txt",  # three ports of a C300
+     lambda out: [(o["slot"], o["port"], o["onu_id"]) for o in out] == [
+         (2, 1, 1), (2, 1, 2), (2, 3, 6), (2, 3, 7), (2, 4, 9)]),
+])
 
 
 def test_every_form_of_every_family_is_run() -> None:
@@ -101,3 +145,10 @@ def test_unknown_command_exits_2_listing_the_forms(family: str, command: str) ->
     assert result.stdout == ""
     assert f"unknown command {command!r}" in result.stderr
     assert all(form in result.stderr for form in known_forms(family))
+
+
+def test_refused_ont_add_exits_1_with_the_reason() -> None:
+    command = 'ont add 1 sn-auth "5A544547C9E3311B" omci ont-lineprofile-id 60 ont-srvprofile-id 1 desc "DR_ORLANDO"'
+    result = _parse(H, command, _capture(H, "error_sn_exists.txt"))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "Failure: SN already exists" in result.stderr

@@ -72,6 +72,26 @@ class AutofindOnu:
 
 @dataclass(frozen=True)
 class OnuState:
+    """One ONU as a listing or a detail answer shows it. Every family puts the same thing in the
+    same field (None: this answer does not print it):
+
+    - `run_state`: what the ONU is doing, an OnuStatus value. Huawei `Run state` (online/offline)
+      with the last down cause; ZTE `Phase State` (working -> online, syncMib -> online, logging /
+      authFailed / OffLine -> offline, LOS/LOSi/LOFi -> los, DyingGasp -> dying_gasp), the same
+      names as the SNMP value maps of the `onu_status` rows (oms/monitoring/oid_defaults.py).
+    - `admin_state`: whether the operator has the ONU switched on, "enabled" / "disabled". Huawei
+      `Control flag` (active / deactivated); ZTE `Admin State` (enable / disable).
+    - `config_state`: whether the OLT's configuration was delivered to the ONU, as the device words
+      it. Huawei `Config state` (normal / failed / initial ...); ZTE detail-info `Config state`
+      (success ...; older firmware prints none).
+    - `match_state`: whether the ONU matches its configured type/capabilities, as the device words
+      it: Huawei `Match state` (match / mismatch). ZTE prints no such field (None).
+    - `omcc_state`: whether the ONU's OMCI management channel is up, "enabled" / "disabled": ZTE
+      state table `OMCC State` (enable / disable). Huawei prints none (None).
+    - `last_down_cause`: why the ONU last went down. Huawei `Last down cause` as printed; ZTE the
+      last `Cause` of the detail-info history, in the SNMP map's names (dying_gasp, los, losi ...).
+    """
+
     frame: int
     slot: int
     port: int
@@ -86,6 +106,11 @@ class OnuState:
     last_down_cause: str | None = None
     name: str | None = None  # the ONU's name as the OLT stores it (ZTE `name`; Huawei has none)
     admin_state: str | None = None  # "enabled" / "disabled" / None (the answer does not say)
+    # the ONU's own received / transmitted optical power (dBm) when the listing prints them
+    # (Huawei `display ont info summary`: `Rx/Tx power(dBm)`); None when it does not or the ONU is offline
+    rx_dbm: float | None = None
+    tx_dbm: float | None = None
+    omcc_state: str | None = None  # ZTE `OMCC State`: "enabled" / "disabled" (see the class docstring)
 
 
 @dataclass(frozen=True)

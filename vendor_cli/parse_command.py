@@ -6,7 +6,7 @@ the driver sends (its `cmd_*` methods; mode changes such as `config` / `quit` ar
 show commands) plus a few listing forms engineers type, each as a `CommandForm`:
 
 - `name`: what the form is (`autofind`, `onu_list`, `onu_detail`, `onu_optical`, `port_optical`,
-  `version`);
+  `ont_add`, `version`);
 - `pattern`: a regex matched against the WHOLE command (`re.fullmatch`, case-insensitive,
   after collapsing runs of whitespace to one space); its named groups capture the numbers;
 - `parser`: the driver method called, `parser(text, *args)`;
@@ -61,18 +61,27 @@ _HUAWEI = (
     CommandForm("onu_list", "display ont info summary F/S  (every port of a board)",
                 rf"display ont info summary (?P<frame>{_N})/(?P<slot>{_N})", "parse_onu_list", _PORT_ARGS,
                 ports_from_text=True),
-    CommandForm("onu_list", "display ont info summary F  (every port of a frame)",
+    # the same words in `interface gpon F/S` name port N of that board: the answer says which
+    CommandForm("onu_list", "display ont info summary N  (every port of frame N; port N in interface gpon F/S)",
                 rf"display ont info summary (?P<frame>{_N})", "parse_onu_list", _PORT_ARGS, ports_from_text=True),
     CommandForm("onu_list", "display ont info F S P all",
                 rf"display ont info (?P<frame>{_N}) (?P<slot>{_N}) (?P<port>{_N}) all", "parse_onu_list",
                 _PORT_ARGS),
+    CommandForm("onu_list", "display ont info N all  (every port of frame N; port N in interface gpon F/S)",
+                rf"display ont info (?P<frame>{_N}) all", "parse_onu_list", _PORT_ARGS, ports_from_text=True),
     CommandForm("onu_detail", "display ont info F S P ONU",
                 rf"display ont info (?P<frame>{_N}) (?P<slot>{_N}) (?P<port>{_N}) (?P<onu_id>{_N})",
                 "parse_onu_detail"),
+    CommandForm("onu_detail", "display ont info P ONU  (in interface gpon F/S)",
+                rf"display ont info (?P<port>{_N}) (?P<onu_id>{_N})", "parse_onu_detail"),
+    CommandForm("onu_detail", "display ont info by-sn SN", r"display ont info by-sn [0-9a-z-]+", "parse_onu_detail"),
     CommandForm("onu_optical", "display ont optical-info P ONU  (in interface gpon F/S)",
                 rf"display ont optical-info (?P<port>{_N}) (?P<onu_id>{_N})", "parse_onu_optical"),
     CommandForm("port_optical", "display ont optical-info P all  (in interface gpon F/S)",
                 rf"display ont optical-info (?P<port>{_N}) all", "parse_port_optical"),
+    # the answer to adding an ONT: the ONT id the OLT assigned (it picks one when ONU is left out)
+    CommandForm("ont_add", "ont add P [ONU] sn-auth SN ...  (in interface gpon F/S)",
+                rf"ont add (?P<port>{_N})(?: (?P<onu_id>{_N}))? sn-auth \S.*", "parse_ont_add"),
     CommandForm("version", "display version", r"display version", "parse_version"),
     # the parser reads the board list as frame 0 (it has no frame column)
     CommandForm("version", "display board 0", r"display board 0", "parse_version"),
@@ -95,6 +104,11 @@ def _zte(olt: str, onu: str, autofind: str, version: tuple[str, ...], also: tupl
                     rf"show gpon onu detail-info {onu_re}{_ONU}", "parse_onu_detail"),
         CommandForm("onu_optical", f"show pon power attenuation {onu}F/S/P:ONU",
                     rf"show pon power attenuation {onu_re}{_ONU}", "parse_onu_optical"),
+        # what each ONU receives: every ONU of a port in one command, or one ONU
+        CommandForm("port_optical", f"show pon power onu-rx {olt}F/S/P",
+                    rf"show pon power onu-rx {olt_re}{_FSP}", "parse_port_optical"),
+        CommandForm("port_optical", f"show pon power onu-rx {onu}F/S/P:ONU",
+                    rf"show pon power onu-rx {onu_re}{_ONU}", "parse_port_optical"),
         *(CommandForm("version", command, re.escape(command), "parse_version") for command in version),
     )
 
@@ -109,8 +123,10 @@ COMMANDS: dict[VendorFamily, tuple[CommandForm, ...]] = {
 
 # where an answer names its PON ports, for the forms with ports_from_text
 _PORTS_IN_TEXT: dict[VendorFamily, re.Pattern[str]] = {
-    VendorFamily.HUAWEI_SMARTAX: re.compile(r"In port (\d+)/\s*(\d+)/\s*(\d+),"),
-    VendorFamily.ZTE_C3XX: re.compile(r"^\s*(?:gpon-onu_|gpon_onu-)?(\d+)/(\d+)/(\d+):\d+\s", re.M),
+    VendorFamily.HUAWEI_SMARTAX: re.compile(r"In port (\d+)/\s*(\d+)/\s*(\d+)\s*,"),
+    # a row may follow the pager's erase sequence (`--More--` then backspaces) on the same line
+    VendorFamily.ZTE_C3XX: re.compile(
+        r"^(?:[\s\x08]| ?--More--)*(?:gpon-onu_|gpon_onu-)?(\d+)/(\d+)/(\d+):\d+\s", re.M),
 }
 _PORTS_IN_TEXT[VendorFamily.ZTE_C6XX] = _PORTS_IN_TEXT[VendorFamily.ZTE_C3XX]
 

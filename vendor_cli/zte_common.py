@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from vendor_cli.base import CommandAnswer, OnuStatus, VendorDriver
+from vendor_cli.base import CommandAnswer, OnuOptical, OnuState, OnuStatus, VendorDriver
 from vendor_cli.render import cli_safe
 from vendor_cli.ssh import SSH_TRANSPORT
 
@@ -41,15 +41,34 @@ TELNET_PORT = 23
 NO_DATA_PATTERN = re.compile(r"No related information to show", re.I)
 
 # ZXAN `Phase State` -> OnuStatus; keys lower-case without spaces or `_` (both families;
-# LOSi/LOFi are per-ONU loss of signal/frame).
+# LOSi/LOFi are per-ONU loss of signal/frame). The same names as the SNMP value maps of the
+# ZTE `onu_status` rows (oms/monitoring/oid_defaults.py, zxGponOntPhaseState on C300/C320 and
+# the 1082 phase state on C600): logging -> offline, syncMib -> online, authFailed -> offline,
+# so that a CLI read and an SNMP poll of the same ONU store the same status.
 _PHASE_STATES = {
     "working": OnuStatus.ONLINE.value,
+    "syncmib": OnuStatus.ONLINE.value,
+    "synchronization": OnuStatus.ONLINE.value,
+    "logging": OnuStatus.OFFLINE.value,
+    "authfailed": OnuStatus.OFFLINE.value,
     "los": OnuStatus.LOS.value,
     "losi": OnuStatus.LOS.value,
     "lofi": OnuStatus.LOS.value,
     "dyinggasp": OnuStatus.DYING_GASP.value,
     "offline": OnuStatus.OFFLINE.value,
     "poweroff": OnuStatus.POWER_OFF.value,
+}
+# Causes of the detail-info history (`Cause` column: LOS, LOSi, DyingGasp ...) -> the names of the
+# ZTE `onu_last_down_cause` SNMP value maps (oid_defaults.py); keys as in _PHASE_STATES. A cause
+# not listed comes back lower-cased as printed.
+_DOWN_CAUSES = {
+    "dyinggasp": "dying_gasp",
+    "poweroff": "power_off",
+    "authfail": "auth_failed",
+    "authfailed": "auth_failed",
+    "deactivesucc": "deactivated",
+    "deactivated": "deactivated",
+    "deactivefail": "deactivate_failed",
 }
 # `Admin state` / `Admin State` of detail-info and the state table: enable / disable
 # (tests/data captures of both families; `disable` in state_offline_footer.txt).
@@ -70,6 +89,15 @@ def run_state_from_phase(phase: str | None) -> str:
     return _PHASE_STATES.get(key, OnuStatus.UNKNOWN.value)
 
 
+def down_cause(cause: str | None) -> str | None:
+    """A detail-info history `Cause` (DyingGasp, LOSi ...) -> the SNMP map's name (dying_gasp, losi ...)."""
+    word = (cause or "").strip()
+    if not word:
+        return None
+    key = word.replace(" ", "").replace("_", "").lower()
+    return _DOWN_CAUSES.get(key, key)
+
+
 def clean_output(text: str) -> str:
     """Drop pager remnants and carriage returns so rows start at column 0 again."""
     return _PAGER.sub("", text.replace("\r", ""))
@@ -84,6 +112,92 @@ def dbm(value: str | None) -> float | None:
 def admin_state(value: str | None) -> str | None:
     """ZXAN `Admin state` (enable / disable) -> "enabled" / "disabled", None when it does not say."""
     return _ADMIN_STATES.get((value or "").strip().lower())
+
+
+# --- tables both families print with the same rows ------------------------------------------
+# A row names its ONU `gpon-onu_F/S/P:N` (C300), `gpon_onu-F/S/P:N` (C600) or `F/S/P:N` (newer firmware).
+_ONU_INDEX = re.compile(r"^(?:gpon-onu_|gpon_onu-)?(\d+)/(\d+)/(\d+):(\d+)$")
+# `show gpon onu state` columns when the answer has no header (a cut capture): the common layout
+_STATE_COLUMNS = ("onuindex", "admin state", "omcc state", "phase state", "channel")
+
+
+def _state_header(line: str) -> list[str] | None:
+    """The lower-cased column names of an `OnuIndex  Admin State  OMCC State ...` header line."""
+    words = line.split()
+    if not words or words[0].lower() != "onuindex":
+        return None
+    return [column.lower() for column in re.split(r"\s{2,}", line.strip())]
+
+
+def parse_state_rows(text: str) -> list[OnuState]:
+    """Every row of `show gpon onu state [PORT]` (both ZXAN families, any number of ports), read by
+    header name: `Admin State | OMCC State | O7 State | Phase State` (C320), `... | Phase State |
+    Channel` (C300 firmware without O7), `Admin state | OMCC state | Phase state | Speed mode` (C600).
+    Prompts, command echoes, rulers, footers (`ONU Number: 34/39`) and pager remnants are skipped."""
+    if is_no_data(text):
+        return []
+    columns = list(_STATE_COLUMNS)
+    states = []
+    for line in clean_output(text).splitlines():
+        if header := _state_header(line):
+            columns = header
+            continue
+        words = line.split()
+        match = _ONU_INDEX.match(words[0]) if words else None
+        if not match:
+            continue
+        row = dict(zip(columns, words, strict=False))
+        frame, slot, port, onu_id = (int(n) for n in match.groups())
+        states.append(
+            OnuState(
+                frame,
+                slot,
+                port,
+                onu_id,
+                run_state=run_state_from_phase(row.get("phase state")),
+                admin_state=admin_state(row.get("admin state")),
+                omcc_state=omcc_state(row.get("omcc state")),
+            )
+        )
+    return states
+
+
+def omcc_state(value: str | None) -> str | None:
+    """ZXAN `OMCC State` (enable / disable: is the ONU's OMCI management channel up) -> "enabled" /
+    "disabled", None when the answer does not say."""
+    return _ADMIN_STATES.get((value or "").strip().lower())
+
+
+_RX_ROW = re.compile(r"^\s*(?P<onu>(?:gpon-onu_|gpon_onu-)?\d+/\d+/\d+:\d+)\s+(?P<value>\S+)\s*$")
+_RX_HEADER = re.compile(r"^\s*Onu\s+Rx\s+power\s*$", re.I | re.M)
+_TX_HEADER = re.compile(r"^\s*Onu\s+Tx\s+power\s*$", re.I | re.M)
+
+
+def parse_onu_rx_rows(text: str) -> list[tuple[int, int, int, int, float | None]]:
+    """(frame, slot, port, onu_id, dBm) of each row of `show pon power onu-rx gpon-olt_F/S/P` (or of one
+    ONU, `... gpon-onu_F/S/P:N`): what each ONU receives; `N/A` (ONU offline) gives None.
+    Raises ValueError for an answer that is not this table (e.g. the `onu-tx` table)."""
+    if is_no_data(text):
+        return []
+    text = clean_output(text)
+    if _TX_HEADER.search(text) or not _RX_HEADER.search(text):
+        raise ValueError(f"not a `show pon power onu-rx` answer (no `Onu  Rx power` header): {text[:120]!r}")
+    rows = []
+    for line in text.splitlines():
+        if (row := _RX_ROW.match(line)) and (index := _ONU_INDEX.match(row["onu"])):
+            frame, slot, port, onu_id = (int(n) for n in index.groups())
+            rows.append((frame, slot, port, onu_id, dbm(row["value"])))
+    return rows
+
+
+def parse_port_rx(text: str) -> dict[int, OnuOptical]:
+    """`show pon power onu-rx` of one PON port: {onu_id: OnuOptical(rx_dbm=...)}, rx None when the
+    OLT prints N/A. Raises ValueError when the answer names several ports (ids would collide)."""
+    rows = parse_onu_rx_rows(text)
+    ports = {row[:3] for row in rows}
+    if len(ports) > 1:
+        raise ValueError(f"`show pon power onu-rx` answer covers several PON ports: {sorted(ports)}")
+    return {onu_id: OnuOptical(rx_dbm=rx) for *_, onu_id, rx in rows}
 
 
 # --- CLI modes (reference §3.1: `configure terminal` -> (config)#, `interface ...` ->

@@ -341,7 +341,7 @@ def test_rebooted_onu_is_offline_until_it_registers_again(olt_lab: Lab, sim: Zte
     [state] = DRIVER.parse_onu_list(states, 1, 1, 1)
     (onu,) = sim.snapshot()["onus"]
     assert "OffLine" in states and (state.run_state, detail.run_state, onu["run_state"]) == ("offline",) * 3
-    assert optical.rx_dbm is None and onu["rx_dbm"] is None and detail.last_down_cause == "Reboot"
+    assert optical.rx_dbm is None and onu["rx_dbm"] is None and detail.last_down_cause == "reboot"  # the SNMP map name
     time.sleep(1.1)
     [state] = DRIVER.parse_onu_list(conn.send_command(DRIVER.cmd_onu_list(1, 1, 1)[0]).result, 1, 1, 1)
     conn.close()

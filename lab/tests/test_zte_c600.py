@@ -314,7 +314,7 @@ def test_rebooted_onu_is_offline_until_it_registers_again(running: Lab, sim: Zte
     optical = DRIVER.parse_onu_optical(show(conn, DRIVER.cmd_onu_optical(1, 1, 1, 1)))
     (onu,) = sim.snapshot()["onus"]
     assert "OffLine" in states and (state.run_state, detail.run_state, onu["run_state"]) == ("offline",) * 3
-    assert "  ONU Distance:        N/A" in detail_text.splitlines() and detail.last_down_cause == "Reboot"
+    assert "  ONU Distance:        N/A" in detail_text.splitlines() and detail.last_down_cause == "reboot"
     assert optical.rx_dbm is None and onu["rx_dbm"] is None
     time.sleep(1.1)
     (state,) = DRIVER.parse_onu_list(show(conn, DRIVER.cmd_onu_list(1, 1, 1)), 1, 1, 1)

@@ -70,6 +70,11 @@ class HuaweiSmartaxDriver(VendorDriver):
         """Every online ONT's optics of one port, by ONT id (`display ont optical-info P all`)."""
         return parsers.parse_port_optical(text)
 
+    def parse_ont_add(self, text: str) -> int:
+        """The ONT id assigned by `ont add P [ID] sn-auth ...`; a refused add raises
+        errors.HuaweiAnswerError."""
+        return parsers.parse_ont_add(text)
+
     def parse_version(self, text: str) -> OltVersion:
         return parsers.parse_version(text)
 

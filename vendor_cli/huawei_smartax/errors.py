@@ -34,6 +34,11 @@ _COUNTED_RESULT = re.compile(
 _FAILURE_LINE = re.compile(r"^\s*Failure:.*$", re.M)
 
 
+class HuaweiAnswerError(ValueError):
+    """A parser was given an answer that says the command failed, or that is not the answer to
+    its command (`ponstack parse` reports it as invalid input)."""
+
+
 def command_error(command: str, output: str) -> str | None:
     """Why `output` means `command` failed, or None."""
     for marker in FAILED_WHEN_CONTAINS:

@@ -15,12 +15,18 @@ from textfsm import TextFSMError
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
 from vendor_cli.huawei_smartax.cleanup import clean_output
+from vendor_cli.huawei_smartax.errors import HuaweiAnswerError, command_error
 from vendor_cli.huawei_smartax.states import admin_state, dash_to_none, normalise_run_state
 from vendor_cli.serials import canonical_serial
 from vendor_cli.textfsm_runner import parse_table
 
 NO_AUTOFIND = "The automatically found ONTs do not exist"
 _KEY_VALUE = re.compile(r"^\s*([^:\n]+?)\s*:\s*(.*?)\s*$", re.M)
+# a value the device wrapped onto the next line: deeply indented text with no `key :` of its own
+# (`Description : FRANCISCO_JAVIER_CHA_0_0_15_9.7_` / `1`, an MA5608T capture in tests/data)
+_WRAPPED_VALUE = re.compile(r"(:[ \t]*\S[^\n]*)\n[ \t]{20,}([^\s:-][^:\n]*?)[ \t]*$", re.M)
+# autofind's VendorID when the ONT did not report one (tests/data/autofind_placeholder_vendor_echo.txt)
+_NO_VENDOR = re.compile(r"0x0+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
@@ -49,11 +55,16 @@ def _autofind_onu(row: dict[str, str]) -> AutofindOnu:
         slot=slot,
         port=port,
         serial=canonical_serial(row["sn"]),
-        vendor_id=dash_to_none(row["vendor_id"]),
+        vendor_id=_vendor_id(row["vendor_id"]),
         equipment_id=dash_to_none(row["equipment_id"]),
         software_version=dash_to_none(row["software_version"]),
         hardware_version=dash_to_none(row["version"]),
     )
+
+
+def _vendor_id(text: str) -> str | None:
+    vendor = dash_to_none(text)
+    return None if vendor is None or _NO_VENDOR.fullmatch(vendor) else vendor
 
 
 def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
@@ -86,6 +97,7 @@ def _summary_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuSta
     frame, slot, port = _position(row["port"], default)
     cause = dash_to_none(row["down_cause"])
     sn = dash_to_none(row["sn"])
+    rx, tx = _rx_tx(row["power"])
     return OnuState(
         frame=frame,
         slot=slot,
@@ -97,7 +109,15 @@ def _summary_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuSta
         onu_type=dash_to_none(row["type"]),
         distance_m=_int(row["distance"]),
         last_down_cause=cause,
+        rx_dbm=rx,
+        tx_dbm=tx,
     )
+
+
+def _rx_tx(power: str) -> tuple[float | None, float | None]:
+    """The summary's `Rx/Tx power(dBm)` column, `-21.52/2.13` (`-/-` when the ONT is offline)."""
+    rx, _, tx = power.partition("/")
+    return _float(rx), _float(tx)
 
 
 def _port_all_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuState:
@@ -120,17 +140,18 @@ def _port_all_state(row: dict[str, str], default: tuple[int, int, int]) -> OnuSt
 def key_values(text: str) -> dict[str, str]:
     """`Key : value` lines; the first occurrence of a key wins (later blocks repeat keys)."""
     pairs: dict[str, str] = {}
-    for key, value in _KEY_VALUE.findall(clean_output(text)):
+    for key, value in _KEY_VALUE.findall(_WRAPPED_VALUE.sub(r"\1\2", clean_output(text))):
         pairs.setdefault(key.strip().lower(), value)
     return pairs
 
 
 def parse_onu_detail(text: str) -> OnuState:
-    """`display ont info F S P ID` (also `display ont info by-sn ...`). An ONT has no name
-    on Huawei (only a description), so `name` stays None."""
+    """`display ont info F S P ID`, `display ont info by-sn SN` and, in `interface gpon F/S`,
+    `display ont info P ID`: the answer names the ONT's F/S/P. An ONT has no name on Huawei
+    (only a description), so `name` stays None."""
     fields = key_values(text)
     if "f/s/p" not in fields or "ont-id" not in fields:
-        raise ValueError(f"not an ONT detail answer: {text.strip()[:200]!r}")
+        raise HuaweiAnswerError(f"not an ONT detail answer: {text.strip()[:200]!r}")
     frame, slot, port = fsp(fields["f/s/p"])
     cause = dash_to_none(fields.get("last down cause"))
     sn = dash_to_none(fields.get("sn"))
@@ -185,6 +206,20 @@ def parse_port_optical(text: str) -> dict[int, OnuOptical]:
         int(row.group(1)): OnuOptical(*(_float(value) for value in row.groups()[1:]))
         for row in _PORT_OPTICAL_ROW.finditer(clean_output(text))
     }
+
+
+_ONT_ADDED = re.compile(r"\bONTID\s*:\s*(\d+)")
+
+
+def parse_ont_add(text: str) -> int:
+    """The ONT id the OLT gave in its answer to `ont add P [ID] sn-auth ...` (`Number of ONTs
+    that can be added: 1, success: 1` / `PortID :1, ONTID :5`; without an ID in the command the
+    OLT picks the smallest free one). A refused add raises HuaweiAnswerError with the reason."""
+    if reason := command_error("ont add", text):
+        raise HuaweiAnswerError(f"ont add failed: {reason}")
+    if added := _ONT_ADDED.search(text):
+        return int(added.group(1))
+    raise HuaweiAnswerError(f"no ONT id in the answer to ont add: {text.strip()[:200]!r}")
 
 
 def parse_version(text: str) -> OltVersion:

@@ -42,9 +42,10 @@ def test_mode_change_values() -> None:
 
 def test_onu_state_gains_name_and_admin_state_at_the_end() -> None:
     names = [f.name for f in dataclasses.fields(OnuState)]
-    assert names[-2:] == ["name", "admin_state"]
+    # fields are only ever added at the end (positional construction keeps working)
+    assert names[-5:] == ["name", "admin_state", "rx_dbm", "tx_dbm", "omcc_state"]
     state = OnuState(0, 1, 2, 3)
-    assert (state.name, state.admin_state) == (None, None)
+    assert (state.name, state.admin_state, state.rx_dbm, state.tx_dbm, state.omcc_state) == (None,) * 5
 
 
 def test_vendor_cli_imports_nothing_from_the_oms() -> None:

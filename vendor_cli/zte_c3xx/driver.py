@@ -59,6 +59,10 @@ class ZteC3xxDriver(ZxanDriver):
     def cmd_onu_optical(self, frame: int, slot: int, port: int, onu_id: int) -> list[str]:
         return [f"show pon power attenuation {_onu(frame, slot, port, onu_id)}"]
 
+    def cmd_port_optical(self, frame: int, slot: int, port: int) -> list[str]:
+        """What every ONU of a PON port receives, in one command (parse_port_optical reads it)."""
+        return [f"show pon power onu-rx {_pon(frame, slot, port)}"]
+
     def cmd_version(self) -> list[str]:
         """parse_version takes both answers joined by a newline."""
         return ["show system-group", "show card"]
@@ -75,6 +79,10 @@ class ZteC3xxDriver(ZxanDriver):
 
     def parse_onu_optical(self, text: str) -> OnuOptical:
         return parsers.parse_attenuation(text)
+
+    def parse_port_optical(self, text: str) -> dict[int, OnuOptical]:
+        """{onu_id: OnuOptical(rx_dbm=...)} of one port (`show pon power onu-rx`); rx None for N/A."""
+        return parsers.parse_onu_rx(text)
 
     def parse_version(self, text: str) -> OltVersion:
         return parsers.parse_version(text)

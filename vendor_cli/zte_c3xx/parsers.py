@@ -5,9 +5,11 @@ of vendor_cli.base. Firmware differs in columns (e.g. `O7 State` vs `Channel`),
 interface spelling (`gpon-onu_1/1/1:1` vs `1/1/1:1`) and key/value fields, so
 tables are read by header name and key/value blocks by label.
 
-OnuState mapping: config_state = ZXAN admin state (enable/disable); match_state =
-OMCC state (state table) or config state / ONU state (detail-info); admin_state = the
-admin state normalised to enabled/disabled; name = the ONU's `Name:`.
+OnuState fields as documented on vendor_cli.base.OnuState, the same as zte_c6xx: admin_state =
+`Admin State` (enabled/disabled), omcc_state = `OMCC State` (enabled/disabled), config_state =
+detail-info `Config state` (None on firmware without it), match_state = None (ZXAN has none),
+run_state from `Phase State`, last_down_cause = last history cause in the SNMP map's names;
+name = the ONU's `Name:`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import textfsm
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
 from vendor_cli.serials import parse_serial
 from vendor_cli.textfsm_runner import parse_table
-from vendor_cli.zte_common import admin_state, is_no_data, run_state_from_phase
+from vendor_cli.zte_common import (
+    admin_state,
+    clean_output,
+    down_cause,
+    is_no_data,
+    parse_port_rx,
+    parse_state_rows,
+    run_state_from_phase,
+)
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
 
@@ -65,41 +75,10 @@ def parse_uncfg(text: str) -> list[AutofindOnu]:
 
 
 # --- ONU state table -----------------------------------------------------------
-def _header_columns(line: str) -> list[str]:
-    return [col.strip().lower() for col in re.split(r"\s{2,}", line.strip()) if col.strip()]
-
-
 def parse_state_table(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
-    """`show gpon onu state gpon-olt_F/S/P`, whatever columns this firmware prints."""
-    if is_no_data(text):
-        return []
-    columns: list[str] | None = None
-    states = []
-    for line in text.splitlines():
-        if line.strip().lower().startswith("onuindex"):
-            columns = _header_columns(line)
-            continue
-        tokens = line.split()
-        match = _ONU_INDEX.match(tokens[0]) if tokens else None
-        if not match or columns is None:
-            continue
-        pon = (int(match["frame"]), int(match["slot"]), int(match["port"]))
-        if pon != (frame, slot, port):
-            continue
-        row = dict(zip(columns, tokens, strict=False))
-        states.append(
-            OnuState(
-                frame,
-                slot,
-                port,
-                int(match["onu_id"]),
-                run_state=run_state_from_phase(row.get("phase state")),
-                config_state=row.get("admin state"),
-                match_state=row.get("omcc state"),
-                admin_state=admin_state(row.get("admin state")),
-            )
-        )
-    return states
+    """`show gpon onu state [gpon-olt_F/S/P]`: the rows of port F/S/P, whatever columns this firmware
+    prints (zte_common.parse_state_rows)."""
+    return [state for state in parse_state_rows(text) if (state.frame, state.slot, state.port) == (frame, slot, port)]
 
 
 # --- ONU detail ------------------------------------------------------------------
@@ -114,7 +93,7 @@ def _key_values(block: str) -> dict[str, str]:
 
 def _last_down_cause(history: str) -> str | None:
     causes = [m["cause"].strip() for line in history.splitlines() if (m := _HISTORY_ROW.match(line)) and m["cause"]]
-    return causes[-1] if causes else None
+    return down_cause(causes[-1]) if causes else None
 
 
 def _distance_m(value: str | None) -> int | None:
@@ -126,9 +105,18 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value and value.upper() != "N/A" else None
 
 
+# the ruler between detail-info's key/values and its history: `-----`, `=====` or blog typography (U+2014/U+2013)
+_RULER = re.compile(r"^\s*[-=\u2013\u2014]{5,}\s*$", re.M)
+
+
+def _split_at_ruler(text: str) -> tuple[str, str]:
+    parts = _RULER.split(text, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text, "")
+
+
 def parse_detail(text: str) -> OnuState:
     """`show gpon onu detail-info gpon-onu_F/S/P:N` (key/value block + offline history)."""
-    block, _, history = text.partition("-----")
+    block, history = _split_at_ruler(clean_output(text))
     values = _key_values(block)
     match = _ONU_INDEX.match(values.get("onu interface", ""))
     if not match:
@@ -140,8 +128,7 @@ def parse_detail(text: str) -> OnuState:
         int(match["onu_id"]),
         serial=parse_serial(values.get("serial number")),
         run_state=run_state_from_phase(values.get("phase state")),
-        config_state=values.get("admin state"),
-        match_state=values.get("config state") or values.get("state"),
+        config_state=_blank_to_none(values.get("config state")),
         description=_blank_to_none(values.get("description")),
         onu_type=_blank_to_none(values.get("type")),
         distance_m=_distance_m(values.get("onu distance")),
@@ -167,6 +154,15 @@ def parse_attenuation(text: str) -> OnuOptical:
         tx_dbm=float(up["onu_tx"]) if up else None,
         olt_rx_dbm=float(up["olt_rx"]) if up else None,
     )
+
+
+def parse_onu_rx(text: str) -> dict[int, OnuOptical]:
+    """`show pon power onu-rx gpon-olt_F/S/P` (every ONU of the port) or `... gpon-onu_F/S/P:N`:
+    {onu_id: OnuOptical(rx_dbm)}; an offline ONU (`N/A`) has rx_dbm None."""
+    try:
+        return parse_port_rx(text)
+    except ValueError as error:
+        raise ZteParseError(str(error)) from error
 
 
 # --- version / boards ----------------------------------------------------------------

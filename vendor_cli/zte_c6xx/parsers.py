@@ -3,6 +3,11 @@
 Tables are read by header name with our TextFSM templates; key/value answers
 with regular expressions. Every parser accepts both interface spellings
 (`gpon_onu-` and `gpon-onu_`) and text with pager remnants.
+
+OnuState fields as documented on vendor_cli.base.OnuState, the same as zte_c3xx (the state table
+is read by the one zte_common.parse_state_rows): admin_state = `Admin state`, omcc_state = `OMCC
+state`, config_state = detail-info `Config state`, match_state = None, run_state from `Phase state`,
+last_down_cause = last history cause in the SNMP map's names.
 """
 
 from __future__ import annotations
@@ -13,10 +18,19 @@ from pathlib import Path
 import textfsm
 
 from vendor_cli.base import AutofindOnu, BoardInfo, OltVersion, OnuOptical, OnuState
-from vendor_cli.serials import canonical_serial
+from vendor_cli.serials import canonical_serial, parse_serial
 from vendor_cli.textfsm_runner import parse_table
 from vendor_cli.zte_c6xx.names import parse_position
-from vendor_cli.zte_common import admin_state, clean_output, dbm, is_no_data, run_state_from_phase
+from vendor_cli.zte_common import (
+    admin_state,
+    clean_output,
+    dbm,
+    down_cause,
+    is_no_data,
+    parse_port_rx,
+    parse_state_rows,
+    run_state_from_phase,
+)
 
 TEXTFSM_DIR = Path(__file__).parent / "textfsm"
 
@@ -59,23 +73,8 @@ def parse_autofind(text: str) -> list[AutofindOnu]:
 
 # --- ONU list ----------------------------------------------------------------
 def parse_onu_list(text: str, frame: int, slot: int, port: int) -> list[OnuState]:
-    if is_no_data(text):
-        return []
-    states = []
-    for row in _table("show_gpon_onu_state", text):
-        if (int(row["frame"]), int(row["slot"]), int(row["port"])) != (frame, slot, port):
-            continue
-        states.append(
-            OnuState(
-                frame,
-                slot,
-                port,
-                int(row["onu_id"]),
-                run_state=run_state_from_phase(row["phase_state"]),
-                admin_state=admin_state(row["admin_state"]),
-            )
-        )
-    return states
+    """`show gpon onu state [gpon_olt-F/S/P]`: the rows of port F/S/P, read by header name."""
+    return [state for state in parse_state_rows(text) if (state.frame, state.slot, state.port) == (frame, slot, port)]
 
 
 # --- ONU detail ----------------------------------------------------------------
@@ -115,13 +114,13 @@ def parse_onu_detail(text: str) -> OnuState:
         slot,
         port,
         onu_id,
-        serial=canonical_serial(serial) if serial else None,
+        serial=parse_serial(serial),  # None for a masked or missing serial, as on zte_c3xx
         run_state=run_state_from_phase(fields.get("phase state")),
         config_state=_none_if_na(fields.get("config state")),
         description=_none_if_na(fields.get("description")),
         onu_type=_none_if_na(fields.get("type")),
         distance_m=_distance_m(fields.get("onu distance")),
-        last_down_cause=causes[-1] if causes else None,
+        last_down_cause=down_cause(causes[-1]) if causes else None,
         name=_none_if_na(fields.get("name")),
         admin_state=admin_state(fields.get("admin state")),
     )
@@ -141,6 +140,13 @@ def parse_onu_optical(text: str) -> OnuOptical:
     return OnuOptical(
         rx_dbm=readings.get("down_onu"), tx_dbm=readings.get("up_onu"), olt_rx_dbm=readings.get("up_olt")
     )
+
+
+def parse_onu_rx(text: str) -> dict[int, OnuOptical]:
+    """`show pon power onu-rx gpon_olt-F/S/P` (every ONU of the port) or `... gpon_onu-F/S/P:N`:
+    {onu_id: OnuOptical(rx_dbm)}; an offline ONU (`N/A`) has rx_dbm None. Raises ValueError for
+    another answer or one that covers several ports."""
+    return parse_port_rx(text)
 
 
 # --- version / boards ----------------------------------------------------------

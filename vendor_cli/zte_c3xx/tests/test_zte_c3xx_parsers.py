@@ -53,7 +53,8 @@ def test_onu_list_with_o7_state_column() -> None:
     assert [s.onu_id for s in states] == [1, 2, 3, 5, 6, 7, 8, 9, 10, 12, 13, 14]
     by_id = {s.onu_id: s.run_state for s in states}
     assert (by_id[1], by_id[3], by_id[8]) == ("online", "los", "dying_gasp")
-    assert states[2].match_state == "disable"
+    # one field model (vendor_cli.base.OnuState): OMCC state in omcc_state, ZXAN has no match state
+    assert (states[2].omcc_state, states[2].admin_state, states[2].match_state) == ("disabled", "enabled", None)
 
 
 def test_onu_list_channel_variant_and_other_ports_ignored() -> None:
@@ -73,7 +74,7 @@ def test_onu_detail_c320() -> None:
 def test_onu_detail_c300_firmware_with_channel_fields() -> None:
     onu = DRIVER.parse_onu_detail(sample("detail_c300_channel.txt"))
     assert (onu.slot, onu.serial, onu.distance_m) == (12, "ZTEGCCEC5655", 1033)
-    assert (onu.config_state, onu.match_state, onu.last_down_cause) == ("enable", "success", "DyingGasp")
+    assert (onu.config_state, onu.match_state, onu.last_down_cause) == ("success", None, "dying_gasp")
 
 
 def test_onu_detail_rejects_other_output() -> None:
@@ -133,7 +134,10 @@ def test_canonical_serial(raw: str, canonical: str | None) -> None:
         ("LOS", "los"),
         ("DyingGasp", "dying_gasp"),
         ("OffLine", "offline"),
-        ("Logging", "unknown"),
+        ("Logging", "offline"),  # as the SNMP value map: 0 logging -> offline
+        ("syncMib", "online"),  # as the SNMP value map: 2 syncMib -> online
+        ("authFailed", "offline"),
+        ("Initializing", "unknown"),
     ],
 )
 def test_phase_state_normalised(phase: str, state: str) -> None:
@@ -147,7 +151,8 @@ def test_phase_state_normalised(phase: str, state: str) -> None:
 def test_onu_detail_name_description_and_admin_state(name: str, onu_name: str) -> None:
     onu = DRIVER.parse_onu_detail(sample(name))
     assert (onu.name, onu.description, onu.admin_state) == (onu_name, "ONU-1:1", "enabled")
-    assert onu.config_state == "enable"  # unchanged meaning: the raw ZXAN admin state
+    # config_state is detail-info's `Config state` (older firmware prints none), never the admin state
+    assert onu.config_state == {"detail_blog_c320.txt": None, "detail_c300_channel.txt": "success"}[name]
 
 
 def test_onu_list_admin_state_column() -> None:

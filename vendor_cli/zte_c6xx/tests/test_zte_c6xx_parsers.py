@@ -40,7 +40,8 @@ def test_autofind_variants(name: str, expected: list[tuple[int, int, int, str, s
 
 def test_onu_list_c600_speed_mode_columns() -> None:
     states = DRIVER.parse_onu_list(sample("state_c600_speed_mode.txt"), 1, 1, 1)
-    assert [(s.onu_id, s.run_state) for s in states] == [(1, "online"), (2, "unknown")]
+    # syncMib -> online, as the SNMP value map of the C600 phase state (3 syncMib -> online)
+    assert [(s.onu_id, s.run_state) for s in states] == [(1, "online"), (2, "online")]
 
 
 def test_onu_list_keeps_rows_after_pager_erase_and_filters_the_port() -> None:
@@ -78,7 +79,7 @@ def test_onu_detail_basic() -> None:
 def test_onu_detail_with_config_state_and_history() -> None:
     detail = DRIVER.parse_onu_detail(sample("detail_config_state.txt"))
     assert (detail.slot, detail.serial, detail.config_state) == (12, "ZTEGCCEC5655", "success")
-    assert (detail.distance_m, detail.last_down_cause) == (1033, "DyingGasp")
+    assert (detail.distance_m, detail.last_down_cause) == (1033, "dying_gasp")  # the SNMP map's name
 
 
 def test_onu_detail_rejects_other_answers() -> None:
@@ -130,7 +131,8 @@ def test_canonical_serial(raw: str, canonical: str) -> None:
         ("LOS", "los"),
         ("DyingGasp", "dying_gasp"),
         ("OffLine", "offline"),
-        ("syncMib", "unknown"),
+        ("syncMib", "online"),
+        ("Logging", "offline"),
         (None, "unknown"),
     ],
 )
