@@ -339,7 +339,7 @@ class _Step:
         self.intent.status = status
         self.intent.last_outcome = outcome
         self.intent.last_error = error
-        self.intent.finished_at = self.now
+        self.intent.finished_at = datetime.now(UTC)  # after the read-back, not when the step began
 
 
 def read_device(client: AcsClient, device_id: str, paths: list[str], unique_key: str,
