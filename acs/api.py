@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -184,8 +185,9 @@ def list_devices(query: Annotated[DeviceFilter, Query()], who: Principal = requi
         return page_of(session, stmt, query, DeviceOut.model_validate, order_by=[AcsDevice.id])
 
 
-@router.post("/acs/events", response_model=IngestOut, status_code=202)
-def device_events(body: InformsIn, authorization: Annotated[str | None, Header()] = None,
+@router.post("/acs/events", response_model=IngestOut, status_code=202,
+             responses={401: {"description": "no valid ACS event token"}})
+def device_events(body: InformsIn, authorization: Annotated[str | None, Header(max_length=1000)] = None,
                   _: Any = DEVICE_EVENTS) -> IngestOut:
     """Informs reported by the GenieACS extension, with the event token (`Bearer <token>`)."""
     url = current_database_url()
@@ -294,7 +296,7 @@ def put_acs_settings(body: AcsSettingsIn, who: Principal = require(P.SETTINGS_WR
         if body.cwmp_password is not None:
             settings.cwmp_password = body.cwmp_password.get_secret_value()
         if body.nbi_headers is not None:
-            settings.nbi_headers = json.dumps(body.nbi_headers) if body.nbi_headers else None
+            settings.nbi_headers = json.dumps({h.name: h.value for h in body.nbi_headers}) if body.nbi_headers else None
         out = _settings_out(settings)
         audit(session, who.username, "acs.settings.update", "acs_settings", 1, before,
               out.model_dump(exclude={"warnings"}), request_id=who.request_id)
@@ -306,8 +308,11 @@ def test_acs_connection(who: Principal = require(P.SETTINGS_WRITE)) -> Connectio
     """Reach the NBI with the stored settings and say what answered."""
     with session_scope() as session:
         config = load_settings(session)
-    with acs_client(config) as client:
-        check = client.check()
+    try:
+        with acs_client(config) as client:
+            check = client.check()
+    except (ValueError, httpx.InvalidURL) as exc:  # a host name httpx cannot use (IDNA, empty labels)
+        return ConnectionTestOut(ok=False, detail=f"the NBI URL cannot be used: {exc}")
     return ConnectionTestOut(ok=check.ok, detail=check.text)
 
 

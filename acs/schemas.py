@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StringConstraints, model_validator
 
 from acs.models import AcsIntent, CampaignStatus, DataModel, IntentKind, IntentReason, IntentStatus
 from acs.validation import Band, Host, Passphrase, PppPassword, PppUser, Security, Ssid, VlanId
-from core.inputs import Id, InputModel, SearchText
+from core.inputs import Id, InputModel, JsonInt, NotBool, SearchText
 from core.paging import PageQuery
 from vendor_cli.tokens import CliSecret, CliUsername, ProfileId
 
@@ -39,7 +39,7 @@ class WanIn(IntentRequest):
 
 class WifiIn(IntentRequest):
     band: Band
-    enabled: bool = True
+    enabled: StrictBool = True
     ssid: Ssid | None = None
     security: Security | None = None
     passphrase: Passphrase | None = None
@@ -53,14 +53,14 @@ class WifiIn(IntentRequest):
 
 class PingIn(IntentRequest):
     host: Host
-    count: Annotated[int, Field(ge=1, le=100)] = 4
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 1000
+    count: Annotated[int, Field(ge=1, le=100), NotBool] = 4
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 1000
 
 
 class TracerouteIn(IntentRequest):
     host: Host
-    max_hops: Annotated[int, Field(ge=1, le=64)] = 30
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 5000
+    max_hops: Annotated[int, Field(ge=1, le=64), NotBool] = 30
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 5000
 
 
 class FirmwareIn(IntentRequest):
@@ -152,9 +152,9 @@ class CampaignIn(InputModel):
     kind: IntentKind
     values: dict[str, Any] = {}
     onu_ids: Annotated[list[Id], Field(min_length=1, max_length=100_000)]
-    canary_share: Annotated[float, Field(gt=0, le=1)] = 0.05
-    concurrency: Annotated[int, Field(ge=1, le=10_000)] = 10
-    halt_fault_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
+    canary_share: Annotated[float, Field(gt=0, le=1), NotBool] = 0.05
+    concurrency: Annotated[int, Field(ge=1, le=10_000), NotBool] = 10
+    halt_fault_rate: Annotated[float, Field(gt=0, le=1), NotBool] = 0.2
     window_start: HhMm | None = None
     window_end: HhMm | None = None
 
@@ -215,16 +215,22 @@ HeaderName = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 HeaderValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[\x20-\x7e]*$")]
 
 
+class HeaderIn(InputModel):
+    name: HeaderName
+    value: HeaderValue
+
+
 class AcsSettingsIn(InputModel):
-    nbi_url: Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://[^\s/?#]+(:\d+)?(/[^\s?#]*)?$")]
+    nbi_url: Annotated[str, StringConstraints(max_length=255,
+                                              pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?$")]
     nbi_username: Annotated[str, StringConstraints(max_length=100, pattern=r"^[\x21-\x7e]*$")] | None = None
     nbi_password: Annotated[SecretStr, Field(max_length=200)] | None = None
-    nbi_headers: dict[HeaderName, HeaderValue] | None = Field(
-        None, max_length=20, description="extra headers for an authenticating proxy (stored encrypted)")
-    connection_request_timeout_ms: Annotated[int, Field(ge=1000, le=20_000)] = 4000
-    rate_per_second: Annotated[float, Field(gt=0, le=10_000)] = 50
-    reapply_drift: bool = False
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    nbi_headers: Annotated[list[HeaderIn], Field(max_length=20)] | None = Field(
+        None, description="extra headers for an authenticating proxy (stored encrypted); [] removes them")
+    connection_request_timeout_ms: Annotated[int, Field(ge=1000, le=20_000), NotBool] = 4000
+    rate_per_second: Annotated[float, Field(gt=0, le=10_000), NotBool] = 50
+    reapply_drift: StrictBool = False
+    max_attempts: Annotated[int, Field(ge=1, le=100), NotBool] = 5
     cwmp_url: CwmpUrl | Literal[""] = Field("", description="the ACS URL the OLT gives authorized ONUs")
     cwmp_username: CliUsername | None = None
     cwmp_password: CliSecret | None = Field(None, description="kept when left out; stored encrypted")
@@ -275,8 +281,8 @@ class MappingIn(InputModel):
     selector_param: Annotated[str, StringConstraints(max_length=128, pattern=r"^[A-Za-z0-9_.\-]*$")] = ""
     selector_match: Annotated[str, StringConstraints(max_length=128)] = ""
     value_map: dict[Annotated[str, StringConstraints(max_length=64)],
-                    Annotated[str, StringConstraints(max_length=255)] | bool | int] = Field({}, max_length=50)
-    write_only: bool = False
+                    Annotated[str, StringConstraints(max_length=255)] | StrictBool | JsonInt] = Field({}, max_length=50)
+    write_only: StrictBool = False
     source: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, SecretStr, StrictBool, StringConstraints, TypeAdapter, ValidationError
 
 from acs.models import IntentKind
 from core.errors import FieldErrors
-from core.inputs import InputModel
+from core.inputs import InputModel, NotBool
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
@@ -50,9 +50,9 @@ def _no_control(value: SecretStr | str) -> SecretStr | str:
     return value
 
 
-Ssid = Annotated[str, AfterValidator(_ssid)]
+Ssid = Annotated[str, StringConstraints(max_length=32), AfterValidator(_ssid)]  # 32 bytes at most
 Passphrase = Annotated[SecretStr, AfterValidator(_passphrase)]
-VlanId = Annotated[int, Field(ge=1, le=4094)]
+VlanId = Annotated[int, Field(ge=1, le=4094), NotBool]
 PppUser = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_control)]
 PppPassword = Annotated[SecretStr, Field(min_length=1, max_length=64), AfterValidator(_no_control)]
 Host = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=_HOST.pattern)]
@@ -74,7 +74,7 @@ class WanBridge(InputModel):
 
 class Wifi(InputModel):
     band: Band
-    enabled: bool = True
+    enabled: StrictBool = True
     ssid: Ssid | None = None
     security: Security | None = None
     passphrase: Passphrase | None = None
@@ -82,14 +82,14 @@ class Wifi(InputModel):
 
 class Ping(InputModel):
     host: Host
-    count: Annotated[int, Field(ge=1, le=100)] = 4
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 1000
+    count: Annotated[int, Field(ge=1, le=100), NotBool] = 4
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 1000
 
 
 class Traceroute(InputModel):
     host: Host
-    max_hops: Annotated[int, Field(ge=1, le=64)] = 30
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000)] = 5000
+    max_hops: Annotated[int, Field(ge=1, le=64), NotBool] = 30
+    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 5000
 
 
 class Firmware(InputModel):

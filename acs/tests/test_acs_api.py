@@ -88,11 +88,12 @@ def test_device_events_need_the_event_token_and_link_by_serial(db_url: str, onu_
 def test_settings_keep_their_secrets_and_warn_about_a_public_nbi(db_url: str) -> None:
     client = api_client(db_url)
     answer = client.put("/settings/acs", json={
-        "nbi_url": "http://203.0.113.7:7557", "nbi_password": "proxy-pw", "nbi_headers": {"X-Api-Key": "k-123"}})
+        "nbi_url": "http://203.0.113.7:7557", "nbi_password": "proxy-pw",
+        "nbi_headers": [{"name": "X-Api-Key", "value": "k-123"}]})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["nbi_password_set"] and body["nbi_header_names"] == ["X-Api-Key"] and body["warnings"] == []
-    public = client.put("/settings/acs", json={"nbi_url": "http://203.0.113.7:7557", "nbi_headers": {}}).json()
+    public = client.put("/settings/acs", json={"nbi_url": "http://203.0.113.7:7557", "nbi_headers": []}).json()
     assert public["nbi_password_set"] and public["nbi_header_names"] == [] and public["warnings"] == []
     for text in (answer.text, client.get("/settings/acs").text, client.get("/audit").text):
         assert "proxy-pw" not in text and "k-123" not in text
