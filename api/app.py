@@ -12,6 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 
 import acs.api
 import crm.api
+import crm.billing.api
+import crm.lifecycle_api
 from acs.connection import warn_if_exposed
 from api import accounts, audit, health
 from api.errors import install_error_handlers, path_ids_in_range
@@ -26,6 +28,8 @@ log = logging.getLogger("ponstack.api")
 
 ROUTERS = [
     crm.api.router,
+    crm.lifecycle_api.router,
+    crm.billing.api.router,
     acs.api.router,
     olts.router,
     onus.router,

@@ -1,5 +1,5 @@
-"""CRM HTTP API under /crm: customers, service plans, subscriptions, invoices,
-payments and tickets.
+"""CRM HTTP API under /crm: customers, service plans, subscriptions and tickets
+(invoices and payments: crm.billing.api).
 
 Every route declares the permission it needs (`who: Principal = require(...)`, see
 core.access); the principal is the actor of the change in the audit log. Lists page
@@ -25,8 +25,8 @@ from core.access import Permission, Principal, require
 from core.db import Base, session_scope
 from core.models import VendorFamily
 from core.paging import Page, page_of
-from crm import filters, schemas, services
-from crm.models import Customer, Invoice, Payment, ServicePlan, Subscription, Ticket
+from crm import filters, schemas, search, services, tickets
+from crm.models import Customer, ServicePlan, Subscription, Ticket
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -43,7 +43,6 @@ IfMatch = Annotated[str | None, Header(
     description="the ETag of the record as read; the update is refused (412) if it has changed since")]
 
 PLAN_LOAD = (selectinload(ServicePlan.profiles),)
-INVOICE_LOAD = (selectinload(Invoice.lines), selectinload(Invoice.payments))
 TICKET_LOAD = (selectinload(Ticket.comments),)
 
 
@@ -76,7 +75,12 @@ def _get_versioned(response: Response, model: type[services.V], obj_id: int, rea
 def list_customers(
     query: Annotated[filters.CustomerFilter, Query()], who: Principal = require(P.CRM_READ)
 ) -> Page[schemas.CustomerRead]:
-    return _list(query, schemas.CustomerRead)
+    """With `q`: the customers matching the term (crm.search), best match first; else by id."""
+    if not query.q:
+        return _list(query, schemas.CustomerRead)
+    with session_scope() as session:
+        stmt, order_by = search.search_customers(session, query.statement(), query.q)
+        return page_of(session, stmt, query, schemas.CustomerRead.model_validate, order_by=order_by)
 
 
 @router.post("/crm/customers", **CREATED)
@@ -215,106 +219,7 @@ def delete_subscription(subscription_id: int, who: Principal = require(P.CRM_WRI
         services.delete_subscription(session, subscription_id, who)
 
 
-# --- invoices ------------------------------------------------------------------
-
-
-@router.get("/crm/invoices")
-def list_invoices(
-    query: Annotated[filters.InvoiceFilter, Query()], who: Principal = require(P.BILLING_READ)
-) -> Page[schemas.InvoiceRead]:
-    return _list(query, schemas.InvoiceRead, *INVOICE_LOAD)
-
-
-@router.post("/crm/invoices", **CREATED)
-def create_invoice(data: schemas.InvoiceCreate, who: Principal = require(P.BILLING_WRITE)) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        return schemas.InvoiceRead.model_validate(services.create_invoice(session, data, who))
-
-
-@router.get("/crm/invoices/{invoice_id}")
-def get_invoice(invoice_id: int, who: Principal = require(P.BILLING_READ)) -> schemas.InvoiceRead:
-    return _get(Invoice, invoice_id, schemas.InvoiceRead)
-
-
-@router.patch("/crm/invoices/{invoice_id}")
-def update_invoice(
-    invoice_id: int, data: schemas.InvoiceUpdate, who: Principal = require(P.BILLING_WRITE)
-) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        return schemas.InvoiceRead.model_validate(services.update_invoice(session, invoice_id, data, who))
-
-
-@router.delete("/crm/invoices/{invoice_id}", **NO_CONTENT)
-def delete_invoice(invoice_id: int, who: Principal = require(P.BILLING_WRITE)) -> None:
-    with session_scope() as session:
-        services.delete_invoice(session, invoice_id, who)
-
-
-@router.post("/crm/invoices/{invoice_id}/lines", **CREATED)
-def add_invoice_line(
-    invoice_id: int, line: schemas.InvoiceLineIn, who: Principal = require(P.BILLING_WRITE)
-) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        return schemas.InvoiceRead.model_validate(services.add_invoice_line(session, invoice_id, line, who))
-
-
-@router.delete("/crm/invoices/{invoice_id}/lines/{line_id}")
-def delete_invoice_line(
-    invoice_id: int, line_id: int, who: Principal = require(P.BILLING_WRITE)
-) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        invoice = services.delete_invoice_line(session, invoice_id, line_id, who)
-        return schemas.InvoiceRead.model_validate(invoice)
-
-
-@router.post("/crm/invoices/{invoice_id}/issue")
-def issue_invoice(
-    invoice_id: int, data: schemas.InvoiceIssue | None = None, who: Principal = require(P.BILLING_WRITE)
-) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        invoice = services.issue_invoice(session, invoice_id, data or schemas.InvoiceIssue(), who)
-        return schemas.InvoiceRead.model_validate(invoice)
-
-
-@router.post("/crm/invoices/{invoice_id}/void")
-def void_invoice(invoice_id: int, who: Principal = require(P.BILLING_WRITE)) -> schemas.InvoiceRead:
-    with session_scope() as session:
-        return schemas.InvoiceRead.model_validate(services.void_invoice(session, invoice_id, who))
-
-
-# --- payments ------------------------------------------------------------------
-
-
-@router.get("/crm/payments")
-def list_payments(
-    query: Annotated[filters.PaymentFilter, Query()], who: Principal = require(P.BILLING_READ)
-) -> Page[schemas.PaymentRead]:
-    return _list(query, schemas.PaymentRead)
-
-
-@router.post("/crm/payments", **CREATED)
-def create_payment(data: schemas.PaymentCreate, who: Principal = require(P.BILLING_WRITE)) -> schemas.PaymentRead:
-    with session_scope() as session:
-        return schemas.PaymentRead.model_validate(services.create_payment(session, data, who))
-
-
-@router.get("/crm/payments/{payment_id}")
-def get_payment(payment_id: int, who: Principal = require(P.BILLING_READ)) -> schemas.PaymentRead:
-    return _get(Payment, payment_id, schemas.PaymentRead)
-
-
-@router.patch("/crm/payments/{payment_id}")
-def update_payment(
-    payment_id: int, data: schemas.PaymentUpdate, who: Principal = require(P.BILLING_WRITE)
-) -> schemas.PaymentRead:
-    with session_scope() as session:
-        return schemas.PaymentRead.model_validate(services.update_payment(session, payment_id, data, who))
-
-
-@router.delete("/crm/payments/{payment_id}", **NO_CONTENT)
-def delete_payment(payment_id: int, who: Principal = require(P.BILLING_WRITE)) -> None:
-    with session_scope() as session:
-        services.delete_payment(session, payment_id, who)
+# Invoices and payments: crm.billing.api (billing runs, allocations, refunds, credit notes).
 
 
 # --- tickets -------------------------------------------------------------------
@@ -334,8 +239,10 @@ def create_ticket(data: schemas.TicketCreate, who: Principal = require(P.TICKETS
 
 
 @router.get("/crm/tickets/{ticket_id}")
-def get_ticket(ticket_id: int, who: Principal = require(P.CRM_READ)) -> schemas.TicketRead:
-    return _get(Ticket, ticket_id, schemas.TicketRead)
+def get_ticket(ticket_id: int, who: Principal = require(P.CRM_READ)) -> schemas.TicketDetail:
+    """The ticket with its ONU's live state, signal history, jobs and intents (crm.tickets)."""
+    with session_scope() as session:
+        return tickets.ticket_detail(session, ticket_id, who)
 
 
 @router.patch("/crm/tickets/{ticket_id}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from core.db import Base
 from core.inputs import Id, IsoDate, IsoDateTime, SearchText
@@ -25,6 +25,7 @@ from crm.models import (
     Subscription,
     SubscriptionStatus,
     Ticket,
+    TicketCategory,
     TicketPriority,
     TicketStatus,
 )
@@ -51,16 +52,15 @@ class CrmFilter(PageQuery):
 class CustomerFilter(CrmFilter):
     model = Customer
 
-    q: SearchText | None = Field(None, description="substring of code, name, email or phone")
+    q: SearchText | None = Field(None, description=(
+        "search term: fuzzy match of name, code, e-mail, phone (its digits too), address or the serial "
+        "of one of the customer's ONUs; results ranked best first (crm.search)"))
     code: SearchText | None = None
     status: CustomerStatus | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
+        # `q` is applied by crm.search (it needs the session: ranking and the pg_trgm settings)
         found: list[ColumnElement[bool]] = []
-        if self.q:
-            pattern = _contains(self.q)
-            columns = (Customer.code, Customer.name, Customer.email, Customer.phone)
-            found.append(or_(*(c.ilike(pattern) for c in columns)))
         if self.code is not None:
             found.append(Customer.code == self.code)
         if self.status is not None:
@@ -151,7 +151,10 @@ class PaymentFilter(CrmFilter):
         if self.customer_id is not None:
             found.append(Payment.customer_id == self.customer_id)
         if self.invoice_id is not None:
-            found.append(Payment.invoice_id == self.invoice_id)
+            from crm.billing.models import PaymentAllocation  # payments settle invoices through allocations
+
+            found.append(Payment.id.in_(select(PaymentAllocation.payment_id)
+                                        .where(PaymentAllocation.invoice_id == self.invoice_id)))
         if self.method is not None:
             found.append(Payment.method == self.method)
         if self.received_from is not None:
@@ -166,7 +169,9 @@ class TicketFilter(CrmFilter):
 
     q: SearchText | None = Field(None, description="substring of the subject")
     customer_id: Id | None = None
+    subscription_id: Id | None = None
     onu_id: Id | None = None
+    category: TicketCategory | None = None
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
     assigned_to_id: Id | None = None
@@ -177,7 +182,9 @@ class TicketFilter(CrmFilter):
             found.append(Ticket.subject.ilike(_contains(self.q)))
         for column, value in (
             (Ticket.customer_id, self.customer_id),
+            (Ticket.subscription_id, self.subscription_id),
             (Ticket.onu_id, self.onu_id),
+            (Ticket.category, self.category),
             (Ticket.status, self.status),
             (Ticket.priority, self.priority),
             (Ticket.assigned_to_id, self.assigned_to_id),

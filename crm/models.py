@@ -12,11 +12,15 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,6 +50,16 @@ class InvoiceStatus(enum.StrEnum):
     VOID = "void"
 
 
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class BillingMode(enum.StrEnum):
+    PREPAID = "prepaid"  # a period is billed on its first day
+    POSTPAID = "postpaid"  # a period is billed on the day after it ends
+
+
 class PaymentMethod(enum.StrEnum):
     CASH = "cash"
     CARD = "card"
@@ -67,8 +81,31 @@ class TicketPriority(enum.StrEnum):
     URGENT = "urgent"
 
 
+class TicketCategory(enum.StrEnum):
+    NO_SERVICE = "no_service"
+    SLOW_SPEED = "slow_speed"
+    INTERMITTENT = "intermittent"
+    WIFI = "wifi"
+    INSTALLATION = "installation"
+    BILLING = "billing"
+    OTHER = "other"
+
+
+#: what the customer search matches fuzzily (crm.search); one GIN index serves them all
+CUSTOMER_SEARCH_COLUMNS = ("name", "code", "email", "phone", "address")
+#: the phone's digits alone, so "555 12" finds "+1 (555) 123-4567"; crm.search uses this exact expression
+PHONE_DIGITS_SQL = "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')"
+
+
 class Customer(TimestampMixin, Base):
     __tablename__ = "customers"
+    __table_args__ = (
+        # Trigram indexes (pg_trgm, migration 0013): fuzzy and substring search (crm.search).
+        Index("ix_customers_search_trgm", *CUSTOMER_SEARCH_COLUMNS, postgresql_using="gin",
+              postgresql_ops=dict.fromkeys(CUSTOMER_SEARCH_COLUMNS, "gin_trgm_ops")),
+        Index("ix_customers_phone_digits_trgm", literal_column(PHONE_DIGITS_SQL).label("phone_digits"),
+              postgresql_using="gin", postgresql_ops={"phone_digits": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -98,6 +135,11 @@ class ServicePlan(TimestampMixin, Base):
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3), server_default="USD")
     is_active: Mapped[bool] = mapped_column(server_default="true")
+    # Billing (crm.billing): when a period is billed, and the tax on its lines.
+    billing_mode: Mapped[BillingMode] = mapped_column(
+        enum_type(BillingMode, "billing_mode"), server_default=BillingMode.POSTPAID.value
+    )
+    tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rates.id", ondelete="RESTRICT"))
 
     # The plan's OLT mapping per vendor family belongs to the OMS (oms.models.PlanOltProfile).
     profiles: Mapped[list[PlanOltProfile]] = relationship(cascade="all, delete-orphan")
@@ -116,6 +158,10 @@ class Subscription(TimestampMixin, Base):
     pppoe_password: Mapped[str | None] = mapped_column(EncryptedText)
     started_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # Billing day 1-28 (crm.billing); unset: started_on's day, capped at 28.
+    billing_day: Mapped[int | None] = mapped_column(
+        SmallInteger, CheckConstraint("billing_day BETWEEN 1 AND 28", name="billing_day_range")
+    )
 
     customer: Mapped[Customer] = relationship(back_populates="subscriptions")
     plan: Mapped[ServicePlan] = relationship()
@@ -124,9 +170,20 @@ class Subscription(TimestampMixin, Base):
 
 class Invoice(TimestampMixin, Base):
     __tablename__ = "invoices"
+    __table_args__ = (CheckConstraint("amount_paid >= 0", name="amount_paid_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
+    # Gapless per year, given at issue (crm.billing.runs.issue); a draft has none.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kind: Mapped[InvoiceKind] = mapped_column(
+        enum_type(InvoiceKind, "invoice_kind"), server_default=InvoiceKind.INVOICE.value
+    )
+    credit_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    billing_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("billing_runs.id", ondelete="SET NULL"), index=True
+    )
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
     status: Mapped[InvoiceStatus] = mapped_column(
         enum_type(InvoiceStatus, "invoice_status"), server_default=InvoiceStatus.DRAFT.value
@@ -135,6 +192,12 @@ class Invoice(TimestampMixin, Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3), server_default="USD")
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    tax_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    # Settled so far by payment allocations / by credit notes (crm.billing.payments).
+    amount_paid: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    amount_credited: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    reminded_on: Mapped[date | None] = mapped_column(Date)
 
     lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", cascade="all, delete-orphan")
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice")
@@ -151,6 +214,11 @@ class InvoiceLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3), server_default="1")
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(7, 4), server_default="0")  # percent
+    tax_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("service_plans.id", ondelete="SET NULL"))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
@@ -180,8 +248,14 @@ class Ticket(TimestampMixin, Base):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True
+    )
     onu_id: Mapped[int | None] = mapped_column(ForeignKey("onus.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
+    category: Mapped[TicketCategory] = mapped_column(
+        enum_type(TicketCategory, "ticket_category"), server_default=TicketCategory.OTHER.value
+    )
     status: Mapped[TicketStatus] = mapped_column(
         enum_type(TicketStatus, "ticket_status"), server_default=TicketStatus.OPEN.value
     )
@@ -205,3 +279,29 @@ class TicketComment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
+
+
+class SuspensionReason(enum.StrEnum):
+    NON_PAYMENT = "non_payment"
+    CUSTOMER_REQUEST = "customer_request"
+    FRAUD = "fraud"
+    ADMIN = "admin"
+
+
+class SubscriptionSuspension(Base):
+    """One reason a subscription is suspended. Several may hold at once; the service comes back
+    only when none remains (a payment lifts only `non_payment`)."""
+
+    __tablename__ = "subscription_suspensions"
+    __table_args__ = (UniqueConstraint("subscription_id", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[SuspensionReason] = mapped_column(enum_type(SuspensionReason, "suspension_reason"))
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# The billing tables (tax rates, runs, allocations, dunning, notifications) join this metadata.
+from crm.billing import models as _billing_models  # noqa: E402, F401

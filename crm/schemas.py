@@ -30,6 +30,7 @@ from crm.models import (
     PaymentMethod,
     Subscription,
     SubscriptionStatus,
+    TicketCategory,
     TicketPriority,
     TicketStatus,
 )
@@ -370,18 +371,22 @@ class PaymentRead(ReadModel):
 class TicketCreate(InputModel):
     subject: Name
     customer_id: Id | None = None
+    subscription_id: Id | None = None
     onu_id: Id | None = None
+    category: TicketCategory = TicketCategory.OTHER
     status: TicketStatus = TicketStatus.OPEN
     priority: TicketPriority = TicketPriority.NORMAL
     assigned_to_id: Id | None = None
 
 
 class TicketUpdate(PatchModel):
-    nullable = frozenset({"customer_id", "onu_id", "assigned_to_id"})
+    nullable = frozenset({"customer_id", "subscription_id", "onu_id", "assigned_to_id"})
 
     subject: Name | None = None
     customer_id: Id | None = None
+    subscription_id: Id | None = None
     onu_id: Id | None = None
+    category: TicketCategory | None = None
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
     assigned_to_id: Id | None = None
@@ -404,10 +409,89 @@ class TicketRead(ReadModel):
     id: int
     subject: str
     customer_id: int | None
+    subscription_id: int | None
     onu_id: int | None
+    category: TicketCategory
     status: TicketStatus
     priority: TicketPriority
     assigned_to_id: int | None
     comments: list[TicketCommentRead]
     created_at: datetime
     updated_at: datetime
+
+
+class Reading(BaseModel):
+    """One value read from the network and how old it is."""
+
+    value: float | None
+    read_at: datetime | None
+    age_s: float | None = Field(description="seconds since it was read (None: never read)")
+
+
+class TicketOnuState(BaseModel):
+    """The ticket's ONU as the OMS knows it now (crm.tickets)."""
+
+    id: int
+    serial: str
+    name: str
+    olt_id: int | None
+    lifecycle_state: str
+    admin_state: str
+    status: str
+    status_changed_at: datetime | None
+    last_seen_at: datetime | None
+    last_down_cause: str | None
+    rx_dbm: Reading
+    tx_dbm: Reading
+    olt_rx_dbm: Reading
+    distance_m: int | None
+
+
+class TicketSample(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    sampled_at: datetime
+    status: str | None
+    rx_dbm: float | None
+    tx_dbm: float | None
+    olt_rx_dbm: float | None
+    distance_m: int | None
+
+
+class TicketJob(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: str
+    error: str | None
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class TicketIntent(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    slot: str
+    status: str
+    last_outcome: str | None
+    last_error: str | None
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class TicketDetail(TicketRead):
+    """`GET /crm/tickets/{id}`: the ticket with its ONU's live state, recent signal history, jobs
+    and ACS intents. `onu` is None when the ticket names no ONU, or when the reader may not see it
+    (no network:read permission, or the ONU is on an OLT outside the reader's restriction groups:
+    then `onu_hidden` is true)."""
+
+    onu: TicketOnuState | None = None
+    onu_hidden: bool = False
+    samples: list[TicketSample] = Field(default_factory=list, description="newest first")
+    jobs: list[TicketJob] = Field(default_factory=list, description="newest first")
+    intents: list[TicketIntent] = Field(default_factory=list, description="newest first")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -26,8 +26,6 @@ from crm.models import (
     Customer,
     CustomerStatus,
     Invoice,
-    InvoiceLine,
-    InvoiceStatus,
     Payment,
     ServicePlan,
     Subscription,
@@ -416,227 +414,38 @@ def delete_subscription(session: Session, subscription_id: int, who: Principal) 
     _delete(session, who, subscription)
 
 
-# --- invoices ------------------------------------------------------------------
-
-
-def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _line_row(session: Session, customer_id: int, line: schemas.InvoiceLineIn) -> InvoiceLine:
-    if line.subscription_id is not None:
-        subscription = require(session, Subscription, line.subscription_id, "lines.subscription_id")
-        if subscription.customer_id != customer_id:
-            raise Invalid(
-                f"lines.subscription_id: subscription {subscription.id} belongs to customer "
-                f"{subscription.customer_id}, not {customer_id}"
-            )
-    return InvoiceLine(**line.model_dump(), amount=line_amount(line.quantity, line.unit_price))
-
-
-def recompute_total(invoice: Invoice) -> None:
-    invoice.total = sum((line.amount for line in invoice.lines), ZERO)
-
-
-def _require_draft(invoice: Invoice, change: str) -> None:
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise Conflict(f"invoice {invoice.id} is {invoice.status.value}; only a draft can {change}")
-
-
-def _next_invoice_id(session: Session) -> int:
-    return session.execute(select(func.nextval(func.pg_get_serial_sequence("invoices", "id")))).scalar_one()
-
-
-def create_invoice(session: Session, data: schemas.InvoiceCreate, who: Principal) -> Invoice:
-    require(session, Customer, data.customer_id, "customer_id")
-    invoice_id = _next_invoice_id(session)
-    invoice = Invoice(
-        id=invoice_id,
-        number=data.number or f"INV-{invoice_id:06d}",
-        customer_id=data.customer_id,
-        currency=data.currency,
-        due_on=data.due_on,
-        status=InvoiceStatus.DRAFT,
-        lines=[_line_row(session, data.customer_id, line) for line in data.lines],
-    )
-    recompute_total(invoice)
-    return _create(session, who, invoice)
-
-
-def update_invoice(
-    session: Session, invoice_id: int, data: schemas.InvoiceUpdate, who: Principal
-) -> Invoice:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    _require_draft(invoice, "be changed")
-    before = snapshot(invoice)
-    _apply(invoice, data.changes(exclude=frozenset({"lines"})))
-    if data.lines is not None:
-        invoice.lines = [_line_row(session, invoice.customer_id, line) for line in data.lines]
-    recompute_total(invoice)
-    return _finish_update(session, who, invoice, before)
-
-
-def add_invoice_line(
-    session: Session, invoice_id: int, line: schemas.InvoiceLineIn, who: Principal
-) -> Invoice:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    _require_draft(invoice, "get new lines")
-    before = snapshot(invoice)
-    invoice.lines.append(_line_row(session, invoice.customer_id, line))
-    recompute_total(invoice)
-    return _finish_update(session, who, invoice, before)
-
-
-def delete_invoice_line(session: Session, invoice_id: int, line_id: int, who: Principal) -> Invoice:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    line = next((li for li in invoice.lines if li.id == line_id), None)
-    if line is None:
-        raise NotFound(f"invoice {invoice_id} has no line {line_id}")
-    _require_draft(invoice, "lose lines")
-    before = snapshot(invoice)
-    invoice.lines.remove(line)
-    recompute_total(invoice)
-    return _finish_update(session, who, invoice, before)
-
-
-def issue_invoice(
-    session: Session, invoice_id: int, data: schemas.InvoiceIssue, who: Principal
-) -> Invoice:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    _require_draft(invoice, "be issued")
-    if not invoice.lines:
-        raise Conflict(f"invoice {invoice_id} has no lines; nothing to issue")
-    if invoice.total <= 0:
-        raise Conflict(f"invoice {invoice_id} totals {invoice.total}; only a positive total can be issued")
-    before = snapshot(invoice)
-    invoice.issued_on = data.issued_on or invoice.issued_on or date.today()
-    invoice.due_on = data.due_on or invoice.due_on
-    if invoice.due_on and invoice.due_on < invoice.issued_on:
-        raise Invalid(
-            f"invoice {invoice_id}: due_on {invoice.due_on} is before issued_on {invoice.issued_on}"
-        )
-    invoice.status = InvoiceStatus.ISSUED
-    return _finish_update(session, who, invoice, before, "issued")
-
-
-def void_invoice(session: Session, invoice_id: int, who: Principal) -> Invoice:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
-        raise Conflict(f"invoice {invoice_id} is {invoice.status.value}; it cannot be voided")
-    if invoice.payments:
-        raise Conflict(
-            f"invoice {invoice_id} has {len(invoice.payments)} payment(s); delete or move them before voiding"
-        )
-    before = snapshot(invoice)
-    invoice.status = InvoiceStatus.VOID
-    return _finish_update(session, who, invoice, before, "voided")
-
-
-def delete_invoice(session: Session, invoice_id: int, who: Principal) -> None:
-    invoice = get_or_404(session, Invoice, invoice_id, lock=True)
-    _require_draft(invoice, "be deleted (void it instead)")
-    _delete(session, who, invoice)
-
-
-# --- payments ------------------------------------------------------------------
-
-
-def amount_paid(invoice: Invoice) -> Decimal:
-    return sum((p.amount for p in invoice.payments), ZERO)
-
-
-def settle_invoice(invoice: Invoice) -> str:
-    """Mark an issued invoice paid once payments cover it (and back, if one is removed).
-
-    Returns the audit message for the status change, or "" when nothing changed."""
-    paid = amount_paid(invoice)
-    if invoice.status == InvoiceStatus.ISSUED and paid >= invoice.total:
-        invoice.status = InvoiceStatus.PAID
-        return f"paid: payments {paid} cover total {invoice.total}"
-    if invoice.status == InvoiceStatus.PAID and paid < invoice.total:
-        invoice.status = InvoiceStatus.ISSUED
-        return f"reopened: payments {paid} no longer cover total {invoice.total}"
-    return ""
-
-
-def _check_payable(invoice: Invoice, customer_id: int, currency: str) -> None:
-    if invoice.customer_id != customer_id:
-        raise Invalid(
-            f"invoice_id: invoice {invoice.id} belongs to customer {invoice.customer_id}, not {customer_id}"
-        )
-    if invoice.status != InvoiceStatus.ISSUED:
-        raise Conflict(f"invoice {invoice.id} is {invoice.status.value}; only issued invoices take payments")
-    if currency != invoice.currency:
-        raise Invalid(f"currency: invoice {invoice.id} is in {invoice.currency}, the payment in {currency}")
-
-
-def _settle_and_record(session: Session, who: Principal, invoice: Invoice | None) -> None:
-    if invoice is None:
-        return
-    before = snapshot(invoice)
-    message = settle_invoice(invoice)
-    if message:
-        _finish_update(session, who, invoice, before, message)
-
-
-def create_payment(session: Session, data: schemas.PaymentCreate, who: Principal) -> Payment:
-    invoice = (
-        require(session, Invoice, data.invoice_id, "invoice_id", lock=True)
-        if data.invoice_id is not None
-        else None
-    )
-    customer_id = data.customer_id if data.customer_id is not None else getattr(invoice, "customer_id", None)
-    if customer_id is None:
-        raise Invalid("a payment needs customer_id or invoice_id")
-    require(session, Customer, customer_id, "customer_id")
-    currency = data.currency or (invoice.currency if invoice else "USD")
-    if invoice is not None:
-        _check_payable(invoice, customer_id, currency)
-    optional = {"received_at": data.received_at} if data.received_at else {}
-    payment = Payment(
-        customer_id=customer_id,
-        amount=data.amount,
-        currency=currency,
-        method=data.method,
-        reference=data.reference,
-        invoice=invoice,
-        **optional,
-    )
-    _create(session, who, payment)
-    _settle_and_record(session, who, invoice)
-    return payment
-
-
-def update_payment(
-    session: Session, payment_id: int, data: schemas.PaymentUpdate, who: Principal
-) -> Payment:
-    payment = get_or_404(session, Payment, payment_id)
-    before = snapshot(payment)
-    _apply(payment, data.changes())
-    return _finish_update(session, who, payment, before)
-
-
-def delete_payment(session: Session, payment_id: int, who: Principal) -> None:
-    payment = get_or_404(session, Payment, payment_id)
-    invoice = get_or_404(session, Invoice, payment.invoice_id, lock=True) if payment.invoice_id else None
-    if invoice is not None:
-        invoice.payments.remove(payment)
-    _delete(session, who, payment)
-    _settle_and_record(session, who, invoice)
+# Invoices and payments: crm.billing (runs, numbering, allocations, refunds, credit notes).
 
 
 # --- tickets -------------------------------------------------------------------
 
 
 def create_ticket(session: Session, data: schemas.TicketCreate, who: Principal) -> Ticket:
-    return _create(session, who, Ticket(**data.model_dump(), comments=[]))
+    ticket = Ticket(**data.model_dump(), comments=[])
+    _check_ticket_subscription(session, ticket)
+    return _create(session, who, ticket)
 
 
 def update_ticket(session: Session, ticket_id: int, data: schemas.TicketUpdate, who: Principal) -> Ticket:
     ticket = get_or_404(session, Ticket, ticket_id)
     before = snapshot(ticket)
     _apply(ticket, data.changes())
+    _check_ticket_subscription(session, ticket)
     return _finish_update(session, who, ticket, before)
+
+
+def _check_ticket_subscription(session: Session, ticket: Ticket) -> None:
+    """A ticket's subscription is its customer's (the customer is taken from it when not given)."""
+    if ticket.subscription_id is None:
+        return
+    owner = session.scalar(select(Subscription.customer_id).where(Subscription.id == ticket.subscription_id))
+    if owner is None:
+        return  # the foreign key answers: subscription_id does not exist
+    if ticket.customer_id is None:
+        ticket.customer_id = owner
+    elif ticket.customer_id != owner:
+        raise Invalid(f"subscription {ticket.subscription_id} belongs to customer {owner}, "
+                      f"not to customer {ticket.customer_id}")
 
 
 def delete_ticket(session: Session, ticket_id: int, who: Principal) -> None:

@@ -422,6 +422,9 @@ class Onu(TimestampMixin, Base):
             name="provisioned_has_position",
         ),
         Index("ix_onus_olt_id_lifecycle_state", "olt_id", "lifecycle_state"),
+        # `GET /onus?serial=` and the CRM search match a fragment anywhere in the serial (the vendor
+        # prefix is shared by thousands): a trigram index (pg_trgm, migration 0013), not a btree.
+        Index("ix_onus_serial_trgm", "serial", postgresql_using="gin", postgresql_ops={"serial": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

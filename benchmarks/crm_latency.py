@@ -1,0 +1,193 @@
+"""Latency of the CRM customer search and of the ONU list at scale: 100,000 customers (each with
+a subscription and an ONU, so 100,000 ONUs) in a fresh database, a real `ponstack api`
+process (uvicorn) on loopback, CLIENTS concurrent clients each sending its share of requests
+in turn over the endpoints (so they run mixed, as in real use), with an admin's API token.
+
+    python -m benchmarks.crm_latency [--customers 100000] [--clients 10] [--requests 3000]
+
+Prints the median and p99 per endpoint (goal: p99 under 100 ms) and the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+from collections import defaultdict
+from itertools import cycle
+
+import httpx
+import psycopg
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from benchmarks.auth_latency import REPO, empty_database, start_api
+from benchmarks.provisioning import drop_database
+from core.db import libpq_url, session_scope
+
+FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth",
+         "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen",
+         "Ana", "Luis", "Maria", "Carlos", "Sofia", "Miguel", "Lucia", "Jorge", "Elena", "Pedro",
+         "Katharina", "Lukas", "Anna", "Felix", "Lea", "Jonas", "Mia", "Paul", "Emma", "Leon"]
+SYLLABLES = ["ber", "mann", "son", "ley", "ford", "ton", "ski", "ez", "ric", "hol", "wood", "dal", "mor", "gan",
+             "vic", "lin", "sch", "ott", "ra", "mi", "del", "fer", "gar", "kow", "nen", "sen", "tor", "vas",
+             "wal", "zan"]
+STREETS = ["High Street", "Station Road", "Main Street", "Park Road", "Church Lane", "Mill Lane", "Calle Mayor",
+           "Hauptstraße", "Rue de la Paix", "Harbour Road"]
+
+
+def seed(url: str, customers: int) -> float:
+    """Customers, one subscription each and an ONU on each; returns the seconds it took."""
+    started = time.perf_counter()
+    arrays = {"first": FIRST, "syl": SYLLABLES, "streets": STREETS}
+    with session_scope(url) as session:
+        session.execute(text(
+            "INSERT INTO service_plans (name, download_kbps, upload_kbps, price) "
+            "VALUES ('Bench 100', 100000, 50000, 30)"
+        ))
+        session.execute(text("""
+            INSERT INTO customers (code, name, email, phone, address)
+            SELECT 'C' || lpad(n::text, 7, '0'), f || ' ' || l,
+                   lower(f) || '.' || l || n || '@example.net',
+                   '+1 (' || (200 + n % 700) || ') ' || lpad((n * 7919 % 1000)::text, 3, '0') || '-'
+                       || lpad((n % 10000)::text, 4, '0'),
+                   (n % 200 + 1) || ' ' || s || ', ' || initcap(l) || 'ville'
+            FROM (
+                SELECT n, a.first[1 + n % cardinality(a.first)] AS f,
+                       initcap(a.syl[1 + n % 30] || a.syl[1 + (n / 30) % 30] || a.syl[1 + (n / 900) % 30]) AS l,
+                       a.streets[1 + n % cardinality(a.streets)] AS s
+                FROM generate_series(1, :count) AS n,
+                     (SELECT CAST(:first AS text[]) AS first, CAST(:syl AS text[]) AS syl,
+                             CAST(:streets AS text[]) AS streets) AS a
+            ) AS g
+        """), {"count": customers, "first": arrays["first"], "syl": arrays["syl"], "streets": arrays["streets"]})
+        session.execute(text("""
+            INSERT INTO subscriptions (customer_id, plan_id, status)
+            SELECT c.id, (SELECT id FROM service_plans WHERE name = 'Bench 100'), 'active' FROM customers c
+        """))
+        session.execute(text("""
+            INSERT INTO onus (serial, name, description, lifecycle_state, subscription_id)
+            SELECT 'HWTC' || upper(lpad(to_hex(s.id::bigint * 40503 % 4294967291), 8, '0')), 'onu-' || s.id, '',
+                   'discovered', s.id
+            FROM subscriptions s
+        """))
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE customers, subscriptions, onus")
+    return time.perf_counter() - started
+
+
+def terms(url: str) -> dict[str, list[str]]:
+    """Search terms from the seeded rows: misspelt names, phone fragments, e-mail and address
+    parts, codes; ONU serial fragments."""
+    with session_scope(url) as session:
+        rows = session.execute(text(
+            "SELECT c.name, c.phone, c.email, c.address, c.code, o.serial FROM customers c "
+            "JOIN subscriptions s ON s.customer_id = c.id JOIN onus o ON o.subscription_id = s.id "
+            "ORDER BY c.id LIMIT 40 OFFSET 5000")).all()
+    customer_terms, serial_terms = [], []
+    for i, (name, phone, email, address, code, serial) in enumerate(rows):
+        first, last = name.split(" ", 1)
+        kind = i % 6
+        if kind == 0:
+            customer_terms.append(last[:2] + last[3] + last[2] + last[4:])  # a swapped pair of letters
+        elif kind == 1:
+            customer_terms.append(f"{first} {last}")
+        elif kind == 2:
+            customer_terms.append(phone[-8:])  # "123-4567"
+        elif kind == 3:
+            customer_terms.append(email.split("@")[0])
+        elif kind == 4:
+            customer_terms.append(address.split(", ")[1])
+        else:
+            customer_terms.append(serial[-6:])  # the serial of the customer's ONU
+        serial_terms.append(serial[4 + i % 3: 10 + i % 3].lower())
+        _ = code
+    return {"customers": customer_terms, "serials": serial_terms}
+
+
+def run(base: str, token: str, clients: int, requests: int, words: dict[str, list[str]]) -> dict[str, list[float]]:
+    endpoints: list[tuple[str, str, cycle[str] | None]] = [
+        ("GET /crm/customers?q=<term>", "/crm/customers", cycle(words["customers"])),
+        ("GET /onus", "/onus", None),
+        ("GET /onus?serial=<fragment>", "/onus", cycle(words["serials"])),
+    ]
+    lock = threading.Lock()
+    results: dict[str, list[float]] = defaultdict(list)
+    failures: list[str] = []
+
+    def client(offset: int) -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            for i in range(requests // clients):
+                label, path, words_of = endpoints[(i + offset) % len(endpoints)]
+                with lock:
+                    word = next(words_of) if words_of is not None else None
+                params = {} if word is None else ({"q": word} if label.startswith("GET /crm") else {"serial": word})
+                started = time.perf_counter()
+                answer = http.get(path, params=params)
+                elapsed = (time.perf_counter() - started) * 1000
+                if answer.status_code != 200:
+                    failures.append(f"{label} {params}: {answer.status_code} {answer.text[:200]}")
+                    return
+                with lock:
+                    results[label].append(elapsed)
+
+    # warm-up: every term once, one client
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        for word in words["customers"]:
+            http.get("/crm/customers", params={"q": word}).raise_for_status()
+        for word in words["serials"]:
+            http.get("/onus", params={"serial": word}).raise_for_status()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError("; ".join(failures[:3]))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000, help="and as many ONUs")
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=3000, help="in all, over the endpoints")
+    args = parser.parse_args()
+
+    env = {**os.environ, "PONSTACK_LOG_LEVEL": "WARNING"}
+    env.setdefault("PONSTACK_SECRET_KEY", Fernet.generate_key().decode())
+    os.environ["PONSTACK_SECRET_KEY"] = env["PONSTACK_SECRET_KEY"]
+    admin, url = empty_database()
+    process = None
+    try:
+        process, base = start_api(REPO, url, env)  # `ponstack up` migrates the database to its head
+        seconds = seed(url, args.customers)
+        from tests.fixtures import make_user
+
+        token = make_user(url, "bench", "admin")
+        words = terms(url)
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        results = run(base, token, args.clients, args.requests, words)
+        wall = time.perf_counter() - started
+        load_after = os.getloadavg()
+        print(f"\n{args.customers} customers and {args.customers} ONUs (seeded in {seconds:.1f} s), "
+              f"{args.clients} concurrent clients on loopback, {args.requests} requests in {wall:.1f} s")
+        print(f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+              f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; {os.cpu_count()} CPUs")
+        print(f"{'':32} {'requests':>8} {'median ms':>10} {'p99 ms':>8}")
+        for label, samples in results.items():
+            median = statistics.median(samples)
+            p99 = statistics.quantiles(samples, n=100)[98]
+            print(f"{label:32} {len(samples):8} {median:10.2f} {p99:8.2f}")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+        drop_database(admin, url)
+
+
+if __name__ == "__main__":
+    main()
