@@ -207,7 +207,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM settings WHERE key = ANY(ARRAY[%s])" % ", ".join(f"'{k}'" for k, _, _ in SETTINGS))
+    op.get_bind().execute(sa.text("DELETE FROM settings WHERE key = ANY(:keys)"), {"keys": [k for k, _, _ in SETTINGS]})
     op.drop_table('notifications')
     op.drop_table('dunning_suspensions')
     op.drop_table('payment_refunds')
