@@ -44,6 +44,11 @@ def test_models_match_migrated_database(db_url: str) -> None:
             conn, opts={"compare_type": True, "include_object": include_object, "target_metadata": metadata}
         )
         diff = compare_metadata(ctx, load_all_models())
+        has_trgm = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is not None
+    if not has_trgm:
+        # Without pg_trgm (the embedded server), 0013 builds btree stand-ins under the trigram
+        # indexes' names: their definitions differ from the models' by design.
+        diff = [d for d in diff if not (d[0] in ("add_index", "remove_index") and d[1].name.endswith("_trgm"))]
     assert diff == []
 
 
