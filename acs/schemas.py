@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StringConstraints, model_validator
 
 from acs.models import AcsIntent, CampaignStatus, DataModel, IntentKind, IntentReason, IntentStatus
-from acs.validation import Band, Host, Passphrase, PppPassword, PppUser, Security, Ssid, VlanId
+from acs.validation import Band, Firmware, Ping, PppPassword, PppUser, Traceroute, VlanId, Wifi
 from core.inputs import Id, InputModel, JsonInt, NotBool, SearchText
 from core.paging import PageQuery
 from vendor_cli.tokens import CliSecret, CliUsername, ProfileId
@@ -37,13 +37,8 @@ class WanIn(IntentRequest):
         return kind, values
 
 
-class WifiIn(IntentRequest):
-    band: Band
-    enabled: StrictBool = True
-    ssid: Ssid | None = None
-    security: Security | None = None
-    passphrase: Passphrase | None = None
-
+# The bodies are the intent's own value models (acs.validation) plus why it is asked.
+class WifiIn(Wifi, IntentRequest):
     def values(self) -> dict[str, Any]:
         values = self.model_dump(exclude={"reason_ref", "passphrase"}, exclude_none=True)
         if self.passphrase is not None:
@@ -51,20 +46,16 @@ class WifiIn(IntentRequest):
         return values
 
 
-class PingIn(IntentRequest):
-    host: Host
-    count: Annotated[int, Field(ge=1, le=100), NotBool] = 4
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 1000
+class PingIn(Ping, IntentRequest):
+    pass
 
 
-class TracerouteIn(IntentRequest):
-    host: Host
-    max_hops: Annotated[int, Field(ge=1, le=64), NotBool] = 30
-    timeout_ms: Annotated[int, Field(ge=100, le=60_000), NotBool] = 5000
+class TracerouteIn(Traceroute, IntentRequest):
+    pass
 
 
-class FirmwareIn(IntentRequest):
-    file_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")]
+class FirmwareIn(Firmware, IntentRequest):
+    pass
 
 
 class IntentOut(BaseModel):
