@@ -19,6 +19,7 @@ from api import accounts, audit, health
 from api.errors import install_error_handlers, path_ids_in_range
 from api.health import WorkerHealth
 from api.openapi import install_openapi
+from console.routes import install_console
 from core.checks import validate_schema
 from core.db import session_scope, set_database_url
 from oms.api import jobs, monitoring, olts, onus, provisioning, reference, snmp_settings, templates
@@ -74,6 +75,7 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
     install_error_handlers(app)
     install_openapi(app)
     return app

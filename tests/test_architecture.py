@@ -10,18 +10,19 @@ import pytest
 
 from tests.fixtures import REPO_ROOT
 
-PACKAGES = ("ponstack", "api", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "core", "lab")
+PACKAGES = ("ponstack", "api", "console", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "core", "lab")
 #: what each package may not import
 FORBIDDEN = {
-    "core": {"ponstack", "api", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "lab"},
-    "vendor_cli": {"ponstack", "api", "crm", "oms", "acs", "tasks", "inventory", "lab"},
-    "oms": {"ponstack", "api", "crm", "acs", "tasks", "lab"},
-    "acs": {"ponstack", "api", "crm", "tasks", "inventory", "lab"},
-    "crm": {"ponstack", "api", "tasks", "lab"},
-    "inventory": {"ponstack", "api", "crm", "acs", "tasks", "lab"},
-    "tasks": {"ponstack", "api", "crm", "lab"},
+    "core": {"ponstack", "api", "console", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "lab"},
+    "vendor_cli": {"ponstack", "api", "console", "crm", "oms", "acs", "tasks", "inventory", "lab"},
+    "oms": {"ponstack", "api", "console", "crm", "acs", "tasks", "lab"},
+    "acs": {"ponstack", "api", "console", "crm", "tasks", "inventory", "lab"},
+    "crm": {"ponstack", "api", "console", "tasks", "lab"},
+    "inventory": {"ponstack", "api", "console", "crm", "acs", "tasks", "lab"},
+    "tasks": {"ponstack", "api", "console", "crm", "lab"},
+    "console": {"ponstack", "api", "tasks", "lab"},
     "api": {"ponstack", "lab"},
-    "lab": {"ponstack", "api"},
+    "lab": {"ponstack", "api", "console"},
 }
 
 
@@ -50,6 +51,6 @@ def test_dependencies_point_one_way(package: str) -> None:
 
 def test_the_service_runs_without_the_lab() -> None:
     """The simulators are an optional extra: only the CLI's `--lab` reaches them, lazily."""
-    for package in ("api", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "core"):
+    for package in ("api", "console", "crm", "oms", "acs", "tasks", "inventory", "vendor_cli", "core"):
         for path in modules(package):
             assert "lab" not in imported_packages(path), path
