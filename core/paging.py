@@ -33,6 +33,25 @@ class Page(BaseModel, Generic[T]):
     results: list[T]
 
 
+#: up to this many matching rows a list's count is exact; beyond, the planner's estimate
+#: (counting 100,000 joined rows on every page costs more than the page itself)
+EXACT_COUNT_LIMIT = 10_000
+
+
+def count_of(session: Session, stmt: Select[Any], exact_limit: int = EXACT_COUNT_LIMIT) -> tuple[int, bool]:
+    """(rows matching `stmt`, whether that is an estimate): exact up to `exact_limit`, else
+    PostgreSQL's own estimate of the statement's rows (never below the exact limit)."""
+    unordered = stmt.order_by(None)
+    capped = session.scalar(select(func.count()).select_from(unordered.limit(exact_limit + 1).subquery())) or 0
+    if capped <= exact_limit:
+        return capped, False
+    compiled = unordered.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}",
+                                                compiled.params).scalar_one()
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, exact_limit + 1), True
+
+
 def page_of(session: Session, stmt: Select[Any], query: PageQuery, convert: Callable[[Any], T],
             order_by: Sequence[Any] = ()) -> Page[T]:
     """One page of `stmt` (a select of ORM rows) with its total count."""
