@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one after another (each prints its own table)."""
 
-from benchmarks import acs, auth_latency, billing, crm_latency, provisioning, snmp_poll
+from benchmarks import acs, auth_latency, billing, console, crm_latency, provisioning, snmp_poll
 
 if __name__ == "__main__":
     provisioning.main()
@@ -9,3 +9,4 @@ if __name__ == "__main__":
     acs.main()
     crm_latency.main()
     billing.main()
+    console.main()
