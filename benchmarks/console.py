@@ -54,10 +54,12 @@ def spread_over_olts(url: str) -> int:
         session.execute(text("""
             WITH ports AS (SELECT id, olt_id, row_number() OVER (ORDER BY id) - 1 AS k FROM pon_ports),
                  numbered AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM onus)
-            UPDATE onus o SET pon_port_id = p.id, olt_id = p.olt_id, onu_index = CASE WHEN n.k % 500 = 0 THEN NULL ELSE n.k / 1600 END,
+            UPDATE onus o SET pon_port_id = p.id, olt_id = p.olt_id,
+                   onu_index = CASE WHEN n.k % 500 = 0 THEN NULL ELSE n.k / 1600 END,
                    lifecycle_state = CASE WHEN n.k % 500 = 0 THEN 'discovered' ELSE 'active' END,
-                   status = CASE WHEN n.k % 500 = 0 THEN 'unknown' WHEN p.k = 7 THEN 'los' WHEN p.k = 11 THEN 'dying_gasp'
-                                 WHEN n.k % 97 = 0 THEN 'offline' ELSE 'online' END,
+                   status = CASE WHEN n.k % 500 = 0 THEN 'unknown' WHEN p.k = 7 THEN 'los'
+                                 WHEN p.k = 11 THEN 'dying_gasp' WHEN n.k % 97 = 0 THEN 'offline'
+                                 ELSE 'online' END,
                    status_changed_at = now() - interval '1 hour', status_read_at = now(),
                    rx_dbm = -14 - (n.k % 157) / 10.0, tx_dbm = 2.1, distance_m = 300 + n.k % 9000,
                    optical_read_at = now(), authorized_at = now() - interval '30 days'
