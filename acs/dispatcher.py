@@ -30,10 +30,11 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from acs.connection import load_settings
 from acs.genieacs import AcsClient
 from acs.intents import secrets_of
 from acs.mappings import Plan, Write, intent_fields, object_roots, plan, rows_for, same_value
-from acs.models import AcsDevice, AcsIntent, AcsSettings, DataModel, IntentKind, IntentStatus
+from acs.models import AcsDevice, AcsIntent, DataModel, IntentKind, IntentStatus
 from core.db import session_scope
 from oms.models import Onu, OnuType
 from vendor_cli.serials import serial_hex
@@ -96,7 +97,7 @@ def dispatch(url: str, client: AcsClient, *, limit: int = 200, rate_per_second: 
     waiting on the ACS and its device), starting at most `rate_per_second` a second."""
     with session_scope(url) as session:
         ids = due_intents(session, now or datetime.now(UTC), limit)
-        cap = RateCap(rate_per_second or _settings(session).rate_per_second)
+        cap = RateCap(rate_per_second or load_settings(session).rate_per_second)
     report = DispatchReport()
 
     def step(intent_id: int) -> str:
@@ -132,7 +133,7 @@ def _push(url: str, client: AcsClient, intent_id: int, task: dict[str, Any]) -> 
     with session_scope(url) as session:
         intent = session.get(AcsIntent, intent_id)
         assert intent is not None and intent.device_id is not None
-        device_id, timeout_ms = intent.device_id, _settings(session).connection_request_timeout_ms
+        device_id, timeout_ms = intent.device_id, load_settings(session).connection_request_timeout_ms
     answer = client.push(device_id, task, connection_request=True, timeout_ms=timeout_ms)
     with session_scope(url) as session:
         intent = session.get(AcsIntent, intent_id, with_for_update=True)
@@ -146,12 +147,6 @@ def _status(url: str, intent_id: int) -> str:
     with session_scope(url) as session:
         intent = session.get(AcsIntent, intent_id)
         return intent.status.value if intent else "gone"
-
-
-def _settings(session: Session) -> AcsSettings:
-    settings = session.get(AcsSettings, 1)
-    return settings if settings is not None else AcsSettings(id=1, rate_per_second=50.0, max_attempts=5,
-                                                             connection_request_timeout_ms=4000)
 
 
 class _Step:
@@ -235,7 +230,7 @@ class _Step:
     def _read_device(self, paths: list[str]) -> dict[str, Any] | None:
         assert self.intent.device_id is not None
         return read_device(self.client, self.intent.device_id, paths, f"{self.intent.unique_key}:read",
-                           _settings(self.session).connection_request_timeout_ms)
+                           load_settings(self.session).connection_request_timeout_ms)
 
     # --- the push's answer ----------------------------------------------------------------
     def record_push(self, answer: Any) -> None:
@@ -311,7 +306,7 @@ class _Step:
         answer = self.client.push(intent.device_id, {"name": "refreshObject", "objectName": root,
                                                      "uniqueKey": f"{intent.unique_key}:read", "expiry": 300},
                                   connection_request=True,
-                                  timeout_ms=_settings(self.session).connection_request_timeout_ms)
+                                  timeout_ms=load_settings(self.session).connection_request_timeout_ms)
         if answer.outcome.value != "applied":
             intent.next_attempt_at = self.now + FOLLOW_UP
             return
