@@ -12,12 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.errors import Conflict, Invalid, NotFound
-from crm.billing.models import PaymentAllocation, Refund
+from crm.billing.models import BillingItem, PaymentAllocation, Refund
 from crm.billing.money import ZERO, to_cents
 from crm.models import (
     Customer,
@@ -243,7 +243,9 @@ def credit_note(session: Session, invoice_id: int, actor: str, reason: str = "",
 
 
 def void(session: Session, invoice_id: int, actor: str) -> Invoice:
-    """Void a draft or an unsettled issued invoice; an issued one keeps its number (no gap)."""
+    """Void a draft or an unsettled issued invoice; an issued one keeps its number (no gap).
+    The periods it billed are freed: the next billing run bills them again (a wrong invoice is
+    voided and re-billed; to forgive a period, credit the invoice instead)."""
     invoice = _locked_invoices(session, [invoice_id]).get(invoice_id)
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} not found")
@@ -253,8 +255,12 @@ def void(session: Session, invoice_id: int, actor: str) -> Invoice:
         raise Conflict(f"invoice {invoice_id} has payments or credits allocated; credit it instead")
     before = invoice.status.value
     invoice.status = InvoiceStatus.VOID
+    freed = session.execute(delete(BillingItem).where(BillingItem.invoice_id == invoice_id)
+                            .returning(BillingItem.subscription_id, BillingItem.period_start)).all()
     session.flush()
-    audit(session, actor, "void", "invoice", invoice_id, {"status": before}, {"status": "void"})
+    audit(session, actor, "void", "invoice", invoice_id, {"status": before},
+          {"status": "void", "periods_freed": [{"subscription_id": sub, "period_start": start.isoformat()}
+                                               for sub, start in freed]})
     return invoice
 
 

@@ -13,7 +13,7 @@ from core.checks import validate_schema
 from core.db import session_scope
 from core.models import Setting
 from crm.billing.models import BillingItem, SubscriptionPlanChange
-from crm.billing.payments import credit_note
+from crm.billing.payments import credit_note, void
 from crm.billing.runs import issue_invoices, period_for, run_billing
 from crm.billing.tests.helpers import customer, plan, subscription, tax_rate
 from crm.models import BillingMode, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, SubscriptionStatus
@@ -174,3 +174,24 @@ def test_a_credit_note_negates_the_invoice_and_settles_it(db_url: str) -> None:
         assert [li.amount for li in note.lines] == [Decimal("-30.00")]
         s.refresh(original)
         assert original.status == InvoiceStatus.PAID and original.amount_credited == Decimal("33.00")
+
+
+def test_a_voided_invoice_frees_its_period_for_the_next_run(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        sub = subscription(s, customer(s, "V"), plan(s, "Post 30", "30.00"), date(2025, 12, 5))
+        other = subscription(s, customer(s, "W"), plan(s, "Post 20", "20.00"), date(2025, 12, 5))
+        sub_id, other_id = sub.id, other.id
+    with session_scope(db_url) as s:
+        assert run_billing(s, RUN_ON, "tester").invoices_created == 2
+    with session_scope(db_url) as s:
+        wrong = s.scalars(select(InvoiceLine.invoice_id).where(InvoiceLine.subscription_id == sub_id)).one()
+        void(s, wrong, "tester")
+    with session_scope(db_url) as s:
+        again = run_billing(s, RUN_ON, "tester")
+    assert again.invoices_created == 1 and again.total == Decimal("30.00")
+    with session_scope(db_url) as s:
+        billed = s.scalars(select(InvoiceLine.subscription_id).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+                           .where(Invoice.status != InvoiceStatus.VOID)).all()
+        assert sorted(billed) == sorted([sub_id, other_id])
+        numbers = s.scalars(select(Invoice.number).order_by(Invoice.id)).all()
+        assert numbers == ["2026-000001", "2026-000002", "2026-000003"]  # the void keeps its number
