@@ -16,7 +16,7 @@ import procrastinate
 
 from core.db import libpq_url
 
-TASK_MODULES = ["tasks.worker", "tasks.monitoring_jobs", "tasks.acs_jobs", "crm.billing.jobs"]
+TASK_MODULES = ["tasks.worker", "tasks.monitoring_jobs", "tasks.acs_jobs", "crm.billing.jobs", "crm.lifecycle_jobs"]
 
 # Tasks register on this app; per-database copies share its task registry.
 base_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

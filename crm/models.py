@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -41,6 +42,27 @@ class SubscriptionStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CANCELLED = "cancelled"
+
+
+class SubscriptionAction(enum.StrEnum):
+    """A lifecycle transition whose network side runs as jobs (crm.activation)."""
+
+    ACTIVATE = "activate"
+    CHANGE_PLAN = "change_plan"
+    CANCEL = "cancel"
+
+
+class TransitionState(enum.StrEnum):
+    IN_PROGRESS = "in_progress"  # the network side is being done; the status has not changed yet
+    FAILED = "failed"  # it failed: the status stayed where it was, `network_error` says why
+
+
+class WanMode(enum.StrEnum):
+    """How the CPE's WAN is set up by the ACS for a plan's subscriptions."""
+
+    PPPOE = "pppoe"  # with the subscription's PPPoE credentials
+    DHCP = "dhcp"
+    BRIDGE = "bridge"
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -140,6 +162,8 @@ class ServicePlan(TimestampMixin, Base):
         enum_type(BillingMode, "billing_mode"), server_default=BillingMode.POSTPAID.value
     )
     tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rates.id", ondelete="RESTRICT"))
+    # The WAN the ACS sets up on the CPE at activation (crm.activation).
+    wan_mode: Mapped[WanMode] = mapped_column(enum_type(WanMode, "wan_mode"), server_default=WanMode.PPPOE.value)
 
     # The plan's OLT mapping per vendor family belongs to the OMS (oms.models.PlanOltProfile).
     profiles: Mapped[list[PlanOltProfile]] = relationship(cascade="all, delete-orphan")
@@ -162,6 +186,18 @@ class Subscription(TimestampMixin, Base):
     billing_day: Mapped[int | None] = mapped_column(
         SmallInteger, CheckConstraint("billing_day BETWEEN 1 AND 28", name="billing_day_range")
     )
+
+    # Wi-Fi the ACS sets up at activation (unset: an SSID from the customer's code, a generated passphrase).
+    wifi_ssid: Mapped[str | None] = mapped_column(String(32))
+    wifi_passphrase: Mapped[str | None] = mapped_column(EncryptedText)
+    # The lifecycle transition whose network side is in progress or failed (crm.activation);
+    # the status changes only once the network side succeeded.
+    network_action: Mapped[SubscriptionAction | None] = mapped_column(
+        enum_type(SubscriptionAction, "subscription_action"))
+    network_state: Mapped[TransitionState | None] = mapped_column(
+        enum_type(TransitionState, "transition_state"), index=True)
+    network_job_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("jobs.id", ondelete="SET NULL"))
+    network_error: Mapped[str | None] = mapped_column(Text)
 
     customer: Mapped[Customer] = relationship(back_populates="subscriptions")
     plan: Mapped[ServicePlan] = relationship()

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from acs.validation import Passphrase, Ssid
 from core.inputs import Id, InputModel, IsoDate, IsoDateTime, LongText, PatchModel
 from core.models import VendorFamily
 from crm.models import (
@@ -29,11 +30,15 @@ from crm.models import (
     InvoiceStatus,
     PaymentMethod,
     Subscription,
+    SubscriptionAction,
     SubscriptionStatus,
     TicketCategory,
     TicketPriority,
     TicketStatus,
+    TransitionState,
+    WanMode,
 )
+from oms.schemas import SerialText
 from vendor_cli.tokens import CliSecret, CliUsername, GemPort, ProfileName
 from vendor_cli.tokens import VlanId as Vlan
 
@@ -182,6 +187,7 @@ class ServicePlanCreate(InputModel):
     price: Price
     currency: Currency = "USD"
     is_active: StrictBool = True
+    wan_mode: WanMode = WanMode.PPPOE
     profiles: Profiles = []
 
 
@@ -194,6 +200,7 @@ class ServicePlanUpdate(PatchModel):
     price: Price | None = None
     currency: Currency | None = None
     is_active: StrictBool | None = None
+    wan_mode: WanMode | None = None
     profiles: Profiles | None = None
 
 
@@ -205,6 +212,7 @@ class ServicePlanRead(ReadModel):
     price: Decimal
     currency: str
     is_active: bool
+    wan_mode: WanMode
     profiles: list[ServicePlanProfileRead]
     created_at: datetime
     updated_at: datetime
@@ -495,3 +503,46 @@ class TicketDetail(TicketRead):
     samples: list[TicketSample] = Field(default_factory=list, description="newest first")
     jobs: list[TicketJob] = Field(default_factory=list, description="newest first")
     intents: list[TicketIntent] = Field(default_factory=list, description="newest first")
+
+
+# --- subscription lifecycle (crm.activation) ---------------------------------------------------
+
+
+class ActivateIn(InputModel):
+    """The ONU to activate on: `onu_id` (e.g. one discovery found unconfigured) or `serial` (an
+    unknown serial is pre-registered and authorized when discovery first sees it); neither: the
+    ONU already linked. Wi-Fi defaults: an SSID from the customer's code, a generated passphrase."""
+
+    onu_id: Id | None = None
+    serial: SerialText | None = None
+    wifi_ssid: Ssid | None = None
+    wifi_passphrase: Passphrase | None = None
+
+    @model_validator(mode="after")
+    def _one_onu(self) -> ActivateIn:
+        if self.onu_id is not None and self.serial is not None:
+            raise ValueError("give onu_id or serial, not both")
+        return self
+
+
+class ChangePlanIn(InputModel):
+    plan_id: Id
+
+
+class LifecycleRead(BaseModel):
+    """Where a subscription stands in its lifecycle: its status, the transition whose network
+    side is under way or failed (`network_error` says why; `POST .../retry` asks again), the
+    ONU it is served by, and what this request queued (OMS jobs) or created (ACS intents)."""
+
+    subscription_id: int
+    status: SubscriptionStatus
+    plan_id: int
+    onu_id: int | None
+    network_action: SubscriptionAction | None
+    network_state: TransitionState | None
+    network_job_id: int | None
+    network_error: str | None
+    wifi_ssid: str | None
+    has_wifi_passphrase: bool
+    jobs: list[int] = []
+    intents: list[int] = []

@@ -35,7 +35,7 @@ from crm.models import (
 )
 from oms import in_use
 from oms.errors import Conflict as OmsConflict
-from oms.models import PlanOltProfile
+from oms.models import Onu, PlanOltProfile
 
 M = TypeVar("M", bound=Base)
 V = TypeVar("V", Customer, Subscription, ServicePlan)
@@ -400,9 +400,26 @@ def update_subscription(
         secret = data.pppoe_password
         subscription.pppoe_password = secret.get_secret_value() if secret else None
     if data.status is not None:
+        _check_no_network_side(session, subscription, data.status)
         change_subscription_status(subscription, data.status)
     _check_dates(subscription)
     return _finish_update(session, who, subscription, before, _password_message(data))
+
+
+#: what POST /crm/subscriptions/{id}/<route> does as jobs (crm.activation) once an ONU serves it
+LIFECYCLE_ROUTES = {SubscriptionStatus.ACTIVE: "activate", SubscriptionStatus.CANCELLED: "cancel"}
+
+
+def _check_no_network_side(session: Session, subscription: Subscription, new: SubscriptionStatus) -> None:
+    """Activating or cancelling a subscription with an ONU changes the network first: a plain
+    status write is only for records without one (an import, a correction)."""
+    route = LIFECYCLE_ROUTES.get(new)
+    if route is None or new == subscription.status:
+        return
+    has_onu = session.scalar(select(Onu.id).where(Onu.subscription_id == subscription.id)) is not None
+    if has_onu or subscription.network_state is not None:
+        raise Conflict(f"{describe(subscription)} has an ONU or a transition under way: use "
+                       f"POST /crm/subscriptions/{subscription.id}/{route} (the network side runs as a job)")
 
 
 def delete_subscription(session: Session, subscription_id: int, who: Principal) -> None:

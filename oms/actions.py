@@ -42,7 +42,7 @@ from oms.models import (
     PonPort,
 )
 from oms.onu_ids import free_onu_id
-from oms.provisioning_context import build_context, onu_labels, secrets_of
+from oms.provisioning_context import build_context, onu_labels, plan_context, secrets_of
 from oms.redaction import Redactor
 from vendor_cli.base import CliCommandError, OnuState, VendorDriver
 from vendor_cli.registry import get_driver
@@ -385,6 +385,25 @@ def _move(p: _Planning) -> ActionPlan:
     )
 
 
+def _reprofile(p: _Planning) -> ActionPlan:
+    """The ONU configured again at its position with another plan's OLT profiles and VLANs:
+    its current configuration removed and added back with the new plan (the templates of
+    `remove` and `authorize`, as a move does); undone by the reverse."""
+    port, index = p.position()
+    plan_id = p.params.get("plan_id")
+    if not isinstance(plan_id, int):
+        raise ProvisioningDataMissing(f"a reprofile of ONU {p.onu.serial} needs the new plan_id")
+    here = p.context(CliAction.AUTHORIZE)  # the ONU as configured now
+    there = {**here, **plan_context(p.session, p.onu, plan_id, p.cache)}
+    return ActionPlan(
+        JobKind.REPROFILE, p.onu, port, index,
+        commands=p.render(CliAction.REMOVE, here) + p.render(CliAction.AUTHORIZE, there),
+        compensation=p.render(CliAction.REMOVE, there) + p.render(CliAction.AUTHORIZE, here),
+        expect=[Expect(port, index, p.onu.serial)], restore=[Expect(port, index, p.onu.serial)],
+        changes={"failure_reason": None}, secrets=secrets_of(here) + secrets_of(there),
+    )
+
+
 def _reboot(p: _Planning) -> ActionPlan:
     port, index = p.position()
     context = p.context(CliAction.REBOOT, strict=False)
@@ -400,6 +419,7 @@ _BUILDERS: dict[JobKind, Callable[[_Planning], ActionPlan]] = {
     JobKind.RENAME: _rename,
     JobKind.REPLACE: _replace,
     JobKind.MOVE: _move,
+    JobKind.REPROFILE: _reprofile,
     JobKind.REBOOT: _reboot,
 }
 

@@ -31,7 +31,7 @@ from vendor_cli.session import DeviceUnreachable
 TRANSIENT_STATE = {JobKind.AUTHORIZE: OnuLifecycle.AUTHORIZING, JobKind.REMOVE: OnuLifecycle.REMOVING}
 TRANSIENT_FROM = {OnuLifecycle.AUTHORIZING: OnuLifecycle.DISCOVERED, OnuLifecycle.REMOVING: OnuLifecycle.ACTIVE}
 ONU_ACTIONS = frozenset({JobKind.AUTHORIZE, JobKind.REMOVE, JobKind.REBOOT, JobKind.SUSPEND, JobKind.RESUME,
-                         JobKind.RENAME, JobKind.REPLACE, JobKind.MOVE})
+                         JobKind.RENAME, JobKind.REPLACE, JobKind.MOVE, JobKind.REPROFILE})
 
 
 @dataclass(frozen=True)

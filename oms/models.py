@@ -146,6 +146,8 @@ class JobKind(enum.StrEnum):
     RENAME = "rename"
     REPLACE = "replace"
     MOVE = "move"
+    #: configure an active ONU again in place with another plan's OLT profiles (a plan change)
+    REPROFILE = "reprofile"
     DISCOVER = "discover"
     RECONCILE = "reconcile"
     TEST_CONNECTION = "test_connection"

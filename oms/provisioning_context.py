@@ -9,6 +9,7 @@ as ProvisioningDataMissing naming what to fix, before any device is touched.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from core.models import VendorFamily
 from core.system_settings import get_settings_map
 from oms.errors import ProvisioningDataMissing
 from oms.models import Olt, OltProfile, OltProfileKind, Onu, OnuTypeOltMapping, PlanOltProfile, PonPort
-from oms.service import OnuService, service_of, tr069_management
+from oms.service import OnuService, plan_name, service_of, tr069_management
 from vendor_cli.base import VendorDriver
 from vendor_cli.registry import get_driver
 from vendor_cli.render import cli_safe
@@ -83,6 +84,20 @@ def build_context(
     context["tr069"] = cached(cache, "tr069", lambda: tr069_management(session))
     context["pppoe"] = _pppoe_params(service)
     return context
+
+
+def plan_context(session: Session, onu: Onu, plan_id: int, cache: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """What `plan_id` gives the ONU's commands (profiles, VLANs, PPPoE), in place of its
+    current plan's: a plan change renders the ONU's configuration with it."""
+    port = onu.pon_port
+    if port is None:
+        raise ProvisioningDataMissing(f"ONU {onu.serial} has no PON port yet (not discovered)")
+    current = service_of(session, onu, cached(cache, "plan names", dict))
+    name = plan_name(session, plan_id)
+    if name is None:
+        raise ProvisioningDataMissing(f"service plan {plan_id} does not exist")
+    service = replace(current, plan_id=plan_id, plan_name=name)
+    return {**_plan_params(session, onu, service, port.olt, port.olt.family), "pppoe": _pppoe_params(service)}
 
 
 def onu_labels(driver: VendorDriver, name: str | None, description: str | None, serial: str) -> dict[str, str]:

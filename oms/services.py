@@ -7,7 +7,7 @@ CLI sessions from us while different OLTs proceed in parallel.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select, text
@@ -32,6 +32,8 @@ ALLOWED_STATES: dict[JobKind, set[OnuLifecycle]] = {
     JobKind.RENAME: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
     JobKind.REPLACE: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
     JobKind.MOVE: {OnuLifecycle.ACTIVE, OnuLifecycle.SUSPENDED},
+    # an ONU configured again comes back enabled: a suspended one would lose its suspension
+    JobKind.REPROFILE: {OnuLifecycle.ACTIVE},
 }
 #: the state an ONU is in while its job is queued or running (never after the job ended)
 TRANSIENT_STATE = {JobKind.AUTHORIZE: OnuLifecycle.AUTHORIZING, JobKind.REMOVE: OnuLifecycle.REMOVING}
@@ -152,10 +154,13 @@ def request_and_enqueue(url: str, onu_id: int, kind: JobKind, requested_by: str,
     return job.id
 
 
-def request_bulk(url: str, onu_ids: list[int], kind: JobKind, requested_by: str) -> tuple[int, list[str]]:
+def request_bulk(url: str, onu_ids: list[int], kind: JobKind, requested_by: str,
+                 check: Callable[[list[Onu]], None] | None = None) -> tuple[int, list[str]]:
     """One bulk-run record and one job per ONU; ONUs that cannot run now, or whose plan
     already fails (no plan, no type mapping, a profile missing on the OLT), are reported,
-    not queued. Reference data is read once per OLT, whatever the number of ONUs."""
+    not queued. Reference data is read once per OLT, whatever the number of ONUs.
+    `check` sees the ONUs once they are locked and may raise to refuse the whole run
+    (nothing is then recorded or queued): the bulk API's preview-token check."""
     refused: list[str] = []
     cache: dict[Any, Any] = {}
     with session_scope(url) as session:
@@ -167,6 +172,8 @@ def request_bulk(url: str, onu_ids: list[int], kind: JobKind, requested_by: str)
             select(Onu).where(Onu.id.in_(onu_ids)).order_by(Onu.id)
             .options(joinedload(Onu.pon_port).joinedload(PonPort.olt), joinedload(Onu.onu_type))
             .with_for_update(of=Onu)).unique().scalars()}
+        if check is not None:
+            check(list(onus.values()))
         open_jobs = {row.onu_id: row for row in session.execute(
             select(Job.onu_id, Job.id, Job.kind, Job.status)
             .where(Job.onu_id.in_(onu_ids), Job.status.in_(OPEN_JOB_STATES))
