@@ -295,6 +295,20 @@ class ActionRequest(InputModel):
     plan_id: Id | None = None
 
 
+class AuthorizeRequest(ActionRequest):
+    """Authorization, with what the installer knows on site: the VLANs when they differ from
+    the plan's, the ONU's name and its address (the description the OLT stores)."""
+
+    user_vlan: Vlan | None = None
+    service_vlan: Vlan | None = None
+    name: Annotated[CliLabel, Field(max_length=100)] | None = None
+    description: CliLabel | None = None
+
+    def overrides(self) -> bool:
+        return any(value is not None for value in (self.onu_type_id, self.plan_id, self.user_vlan,
+                                                   self.service_vlan, self.name, self.description))
+
+
 class RenameRequest(ActionRequest):
     name: Annotated[CliLabel, Field(max_length=100)]
     description: CliLabel = ""
@@ -369,6 +383,9 @@ class BulkRequest(InputModel):
         None, min_length=1, max_length=10_000)
     filter: BulkFilter | None = None
     dry_run: StrictBool = False
+    #: the dry run's `preview_token`: the run is then refused (409) when the selection or the
+    #: state of a selected ONU changed since that preview (ignored by a dry run; optional)
+    preview_token: Annotated[str, StringConstraints(min_length=1, max_length=200_000)] | None = None
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkRequest:
@@ -386,6 +403,9 @@ class BulkPlan(BaseModel):
 class BulkDryRunOut(BaseModel):
     plans: list[BulkPlan]
     refused: list[str]
+    #: send it back with the run (same kind and selection) to have it refused if anything
+    #: previewed changed meanwhile: ONUs gone from or added to the selection, or changed
+    preview_token: str
 
 
 class BulkQueued(BaseModel):

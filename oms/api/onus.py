@@ -21,6 +21,7 @@ from oms.models import Job, JobKind, Olt, Onu, OnuLifecycle, OnuType, PonPort
 from oms.schemas import (
     ActionPlan,
     ActionRequest,
+    AuthorizeRequest,
     JobQueued,
     JobSummary,
     OnuDetail,
@@ -120,15 +121,27 @@ def preprovision(body: PreprovisionIn, who: Principal = require(Permission.ONU_P
 @router.post("/by-serial/{serial}/authorize", response_model=JobQueued | ActionPlan, status_code=202,
              responses=DRY_RUN)
 def authorize_by_serial(
-    serial: str, response: Response, body: ActionRequest | None = Body(None),
+    serial: str, response: Response, body: AuthorizeRequest | None = Body(None),
     who: Principal = require(Permission.ONU_PROVISION),
 ) -> JobQueued | ActionPlan:
     with session_scope() as session:
         onu_id = visible_onu_id_by_serial(session, who, serial.strip())
-    return _act(onu_id, JobKind.AUTHORIZE, body or ActionRequest(), who, response)
+    return _act(onu_id, JobKind.AUTHORIZE, body or AuthorizeRequest(), who, response)
 
 
 def _action_endpoint(kind: JobKind) -> Any:
+    if kind is JobKind.AUTHORIZE:
+        def authorize(
+            onu_id: int, response: Response, body: AuthorizeRequest | None = Body(None),
+            who: Principal = require(ACTION_PERMISSION[kind]),
+        ) -> JobQueued | ActionPlan:
+            return _act(onu_id, kind, body or AuthorizeRequest(), who, response)
+
+        authorize.__name__ = "authorize_onu"
+        authorize.__doc__ = ("Authorize the ONU (optionally with its type, plan, VLANs, name and address); "
+                             "with dry_run, answer the plan and queue nothing.")
+        return authorize
+
     def endpoint(
         onu_id: int, response: Response, body: ActionRequest | None = Body(None),
         who: Principal = require(ACTION_PERMISSION[kind]),
@@ -205,7 +218,7 @@ def _act(
         onu = _get_onu(session, who, onu_id)
         if kind is JobKind.REPLACE:  # refuse a serial in use now, not after the job is queued
             serial_owner_check(session, onu, params["new"]["serial"])  # type: ignore[index]
-    if request.onu_type_id is not None or request.plan_id is not None:
+    if _has_overrides(request):
         _apply_overrides(onu_id, kind, request, who)
     job_id = request_and_enqueue(current_database_url(), onu_id, kind, who.username, params)
     return JobQueued(job_id=job_id, status_url=f"/jobs/{job_id}")
@@ -227,19 +240,38 @@ def _apply_overrides(onu_id: int, kind: JobKind, request: ActionRequest, who: Pr
         onu = lock_onu(session, onu_id)
         check_visible(who, onu.olt_id, "ONU", onu_id)
         check_actionable(session, onu, kind)
-        before = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
+        before = _overridable(onu)
         _set_type_and_plan(session, onu, request)
-        after = {"onu_type_id": onu.onu_type_id, "plan_id": onu.desired.get("plan_id")}
+        after = _overridable(onu)
         audit(session, who.username, "update", "onu", onu.id, before, after, message=f"set for {kind.value}",
               request_id=who.request_id)
 
 
+def _has_overrides(request: ActionRequest) -> bool:
+    if isinstance(request, AuthorizeRequest):
+        return request.overrides()
+    return request.onu_type_id is not None or request.plan_id is not None
+
+
+def _overridable(onu: Onu) -> dict[str, Any]:
+    return {"onu_type_id": onu.onu_type_id, "name": onu.name, "description": onu.description,
+            **{key: onu.desired.get(key) for key in ("plan_id", "user_vlan", "service_vlan")}}
+
+
 def _set_type_and_plan(session: Session, onu: Onu, request: ActionRequest) -> None:
+    """The type, plan (and for an authorization the VLANs, name and address) given with the request."""
     if request.onu_type_id is not None:
         onu.onu_type = _onu_type(session, request.onu_type_id)
     if request.plan_id is not None:
         _check_plan(session, request.plan_id)
         onu.desired = {**onu.desired, "plan_id": request.plan_id}
+    if isinstance(request, AuthorizeRequest):
+        vlans = {key: getattr(request, key) for key in ("user_vlan", "service_vlan") if getattr(request, key)}
+        onu.desired = {**onu.desired, **vlans}
+        if request.name is not None:
+            onu.name = request.name
+        if request.description is not None:
+            onu.description = request.description
 
 
 def _get_onu(session: Session, who: Principal, onu_id: int) -> Onu:

@@ -225,6 +225,27 @@ def test_dry_run_answers_the_plan_and_queues_nothing(
     assert missing.status_code == 422 and "has no ONU type" in missing.json()["detail"]
 
 
+def test_authorize_takes_vlans_name_and_address_from_the_installer(
+    client: TestClient, setup: Setup, deferred: list[dict[str, Any]]
+) -> None:
+    onu_id = setup.discovered(SERIAL)
+    body = {"onu_type_id": setup.type_id, "plan_id": setup.plan_id, "user_vlan": 321, "service_vlan": 3210,
+            "name": "ada-rossi", "description": "12 Via Roma"}
+
+    plan = client.post(f"/onus/{onu_id}/authorize", json={**body, "dry_run": True}).json()
+    add = next(c for c in plan["commands"] if c.startswith("ont add"))
+    assert 'desc "12 Via Roma"' in add
+    assert any("vlan 3210" in c and "user-vlan 321" in c for c in plan["commands"] if c.startswith("service-port"))
+    assert setup.onu(onu_id).desired == {}, "a dry run stores nothing"
+
+    assert client.post(f"/onus/{onu_id}/authorize", json=body).status_code == 202
+    onu = setup.onu(onu_id)
+    assert (onu.name, onu.description, onu.desired["user_vlan"], onu.desired["service_vlan"]) == (
+        "ada-rossi", "12 Via Roma", 321, 3210)
+    bad = client.post(f"/onus/{onu_id}/authorize", json={"user_vlan": 4095, "dry_run": True})
+    assert bad.status_code == 422
+
+
 def test_rename_queues_the_new_name(client: TestClient, setup: Setup, deferred: list[dict[str, Any]]) -> None:
     onu_id = setup.discovered(SERIAL, onu_type_id=setup.type_id)
     with session_scope(setup.url) as session:
