@@ -48,6 +48,8 @@ class PageForbidden(Exception):
 class ConsoleRequirement(Requirement):
     """`Requirement` for pages: the same checks, answered in HTML (redirect or 403 page)."""
 
+    redirects_to_login = True
+
     def __call__(self, request: Request) -> Principal | None:
         try:
             return super().__call__(request)

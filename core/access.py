@@ -127,6 +127,9 @@ class Requirement:
     """The dependency `require` returns; the route table keeps it, so a test can list every
     route's permissions (and find a route without one)."""
 
+    #: pages answer an anonymous caller with a redirect to the login page, not a 401
+    redirects_to_login = False
+
     def __init__(self, permissions: tuple[Permission, ...], public: bool = False,
                  reads_credentials: bool = True) -> None:
         self.permissions = permissions

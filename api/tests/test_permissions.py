@@ -80,7 +80,12 @@ def test_without_credentials_every_protected_route_is_401(db_url: str) -> None:
         if requirement is None or requirement.public:
             continue
         for method in route.methods:
-            answer = client.request(method, _request_path(route.path), json={} if method != "GET" else None)
+            answer = client.request(method, _request_path(route.path), json={} if method != "GET" else None,
+                                    follow_redirects=False)
+            if requirement.redirects_to_login:
+                assert answer.status_code == 303, (method, route.path, answer.status_code)
+                assert answer.headers["location"].startswith("/login?next="), route.path
+                continue
             assert answer.status_code == 401, (method, route.path, answer.status_code)
             assert answer.headers["content-type"] == "application/problem+json"
 

@@ -58,8 +58,11 @@ def live_app(db_url: str) -> Iterator[LiveApp]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Playwright's sync API leaves its event loop marked running in this thread while it is
+    open, so `asyncio.run` fails until it stops: the browser lives for one module only, and
+    its tests run anything asyncio off this thread (tests.lab_fixtures' helpers do)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("browser tests need Debian's chromium: `apt-get install chromium` (make test does it as root)")
     try:
