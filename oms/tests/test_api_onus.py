@@ -278,6 +278,13 @@ def test_unknown_onu_and_job_are_404(client: TestClient, setup: Setup) -> None:
 # --- bulk ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["rename", "move", "replace", "reprofile", "discover"])
+def test_bulk_refuses_actions_that_need_values_per_onu(client: TestClient, setup: Setup, kind: str) -> None:
+    answer = client.post("/provisioning/bulk", json={"serials": ["HWTC00000001"], "kind": kind, "dry_run": True})
+    assert answer.status_code == 422 and "not an action a bulk run takes" in answer.json()["detail"]
+    assert job_count(setup.url) == 0
+
+
 def test_bulk_by_serials_dry_run_then_queue(
     client: TestClient, setup: Setup, deferred: list[dict[str, Any]]
 ) -> None:
