@@ -91,8 +91,9 @@ def test_the_auditor_finds_what_is_missing() -> None:
     page = ('<html><body><h1>A</h1><h1>B</h1><input id="x"><label for="y">Y</label><input id="y">'
             '<label>Z <select></select></label><button></button><a href="/q"><img src="i.png"></a></body></html>')
     problems = sorted(audit(page).problems(full_page=True))
-    assert problems == sorted(["input without a label (id=x)", "img without alt (i.png)", "<button> without a name (None)",
-                        "<a> without a name (/q)", "<html> has no lang", "2 <h1> headings (one expected)"])
+    assert problems == sorted(["input without a label (id=x)", "img without alt (i.png)",
+                               "<button> without a name (None)", "<a> without a name (/q)", "<html> has no lang",
+                               "2 <h1> headings (one expected)"])
 
 
 def _pages(network: Network) -> list[str]:  # noqa: F811
