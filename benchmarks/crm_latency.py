@@ -5,7 +5,10 @@ in turn over the endpoints (so they run mixed, as in real use), with an admin's 
 
     python -m benchmarks.crm_latency [--customers 100000] [--clients 10] [--requests 3000]
 
-Prints the median and p99 per endpoint (goal: p99 under 100 ms) and the machine's load.
+Prints the median and p99 per endpoint (goal: p99 under 100 ms), the machine's load, the CPU
+time the API process spent per request (it serves from one process: its CPU bounds the rate),
+and the same figures for `GET /auth/me` (authentication and the framework, no list: the floor
+under any list's latency in this setup).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import threading
 import time
 from collections import defaultdict
 from itertools import cycle
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -107,12 +111,24 @@ def terms(url: str) -> dict[str, list[str]]:
     return {"customers": customer_terms, "serials": serial_terms}
 
 
-def run(base: str, token: str, clients: int, requests: int, words: dict[str, list[str]]) -> dict[str, list[float]]:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(base: str, token: str, clients: int, requests: int, words: dict[str, list[str]],
+        floor: bool = False) -> dict[str, list[float]]:
     endpoints: list[tuple[str, str, cycle[str] | None]] = [
         ("GET /crm/customers?q=<term>", "/crm/customers", cycle(words["customers"])),
         ("GET /onus", "/onus", None),
         ("GET /onus?serial=<fragment>", "/onus", cycle(words["serials"])),
     ]
+    if floor:
+        endpoints = [("GET /auth/me (floor)", "/auth/me", None)]
     lock = threading.Lock()
     results: dict[str, list[float]] = defaultdict(list)
     failures: list[str] = []
@@ -169,19 +185,30 @@ def main() -> None:
         token = make_user(url, "bench", "admin")
         words = terms(url)
         load_before = os.getloadavg()
+        cpu_before = cpu_seconds(process.pid)
         started = time.perf_counter()
         results = run(base, token, args.clients, args.requests, words)
         wall = time.perf_counter() - started
+        cpu_after = cpu_seconds(process.pid)
         load_after = os.getloadavg()
+        floor_cpu = cpu_seconds(process.pid)
+        floor = run(base, token, args.clients, args.requests // 3, words, floor=True)
+        floor_cpu_after = cpu_seconds(process.pid)
         print(f"\n{args.customers} customers and {args.customers} ONUs (seeded in {seconds:.1f} s), "
               f"{args.clients} concurrent clients on loopback, {args.requests} requests in {wall:.1f} s")
         print(f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
               f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; {os.cpu_count()} CPUs")
+        if cpu_before is not None and cpu_after is not None:
+            print(f"API process CPU: {(cpu_after - cpu_before) * 1000 / args.requests:.2f} ms per request "
+                  f"({(cpu_after - cpu_before) / wall:.2f} of a CPU)")
         print(f"{'':32} {'requests':>8} {'median ms':>10} {'p99 ms':>8}")
-        for label, samples in results.items():
+        for label, samples in [*results.items(), *floor.items()]:
             median = statistics.median(samples)
             p99 = statistics.quantiles(samples, n=100)[98]
             print(f"{label:32} {len(samples):8} {median:10.2f} {p99:8.2f}")
+        if floor_cpu is not None and floor_cpu_after is not None:
+            floor_requests = sum(len(samples) for samples in floor.values())
+            print(f"(the floor: {(floor_cpu_after - floor_cpu) * 1000 / floor_requests:.2f} ms of API CPU per request)")
     finally:
         if process is not None:
             process.terminate()

@@ -80,7 +80,8 @@ def list_customers(
         return _list(query, schemas.CustomerRead)
     with session_scope() as session:
         stmt, order_by = search.search_customers(session, query.statement(), query.q)
-        return page_of(session, stmt, query, schemas.CustomerRead.model_validate, order_by=order_by)
+        return page_of(session, stmt, query, schemas.CustomerRead.model_validate, order_by=order_by,
+                       count_with_page=True)
 
 
 @router.post("/crm/customers", **CREATED)

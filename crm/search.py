@@ -4,12 +4,14 @@ the customer's ONUs, fuzzy (misspelt names) and ranked by similarity, in one que
 With PostgreSQL's pg_trgm (migration 0013) every branch is served by a trigram GIN index:
 `ix_customers_search_trgm` (name, code, email, phone, address), `ix_customers_phone_digits_trgm`
 (the phone's digits, so "555 12" finds "+1 (555) 123-4567") and `ix_onus_serial_trgm`. The
-matching ids are gathered as a UNION ALL of index scans (an OR with the ONU branch would force
-a sequential scan). Misspellings are caught on the name only, each word of the term having to be
-alike a word of the name (pg_trgm's `<%`, threshold WORD_SIMILARITY_THRESHOLD). Ranking: an
-exact code, e-mail or serial first, then the best of the name's word similarity, the serial's
-similarity and a fixed score per other field that matched a substring (code > e-mail > phone >
-address); ties by id.
+matching ids are gathered as a UNION ALL of index scans, one per field (an OR with the ONU
+branch would force a sequential scan; an OR of the fields in one scan would recheck every
+condition on every candidate row, the fuzzy name's thousand near misses included); the page
+comes with its count (one window count: ranking visits every match anyway). Misspellings are
+caught on the name only, each word of the term having to be alike a word of the name
+(pg_trgm's `<%`, threshold WORD_SIMILARITY_THRESHOLD). Ranking: an exact code, e-mail or serial
+first, then the best of the name's word similarity, the serial's similarity and a fixed score
+per other field that matched a substring (code > e-mail > phone > address); ties by id.
 
 Without pg_trgm (the embedded pgserver build ships no contrib extensions) the same fields are
 matched as case-insensitive substrings (ILIKE, no misspellings), ranked exact > prefix > other.
@@ -99,8 +101,12 @@ def search_customers(session: Session, stmt: Select[Any], term: str) -> tuple[Se
         case((Onu.serial == upper, 2.0), else_=func.similarity(upper, Onu.serial)) if fuzzy
         else case((Onu.serial == upper, 2.0), else_=0.5)
     )
+    # with the trigram indexes, one branch (one index scan, rechecking its own condition) per
+    # field; without them every field is a sequential scan: one branch for all
+    own_branches = list(own) if fuzzy else [or_(*own)]
     matching = union_all(
-        select(Customer.id.label("id"), literal(0.0, Float).label("serial_score")).where(or_(*own)),
+        *(select(Customer.id.label("id"), literal(0.0, Float).label("serial_score")).where(cond)
+          for cond in own_branches),
         select(Subscription.customer_id.label("id"), cast(serial_score, Float).label("serial_score"))
         .join(Onu, Onu.subscription_id == Subscription.id)
         .where(Onu.serial.like(serial_pattern)),

@@ -123,7 +123,7 @@ def test_the_actor_header_is_ignored(db_url: str) -> None:
 def test_every_list_pages_the_one_way(client: TestClient, path: str) -> None:
     page = client.get(path)
     assert page.status_code == 200, page.text
-    assert page.json() == {"count": 0, "limit": 50, "offset": 0, "results": []}
+    assert page.json() == {"count": 0, "count_is_estimate": False, "limit": 50, "offset": 0, "results": []}
     too_many = client.get(path, params={"limit": 501})
     assert too_many.status_code == 422
     assert too_many.headers["content-type"] == "application/problem+json"

@@ -102,3 +102,32 @@ def test_search_uses_the_trigram_indexes(client: TestClient, db_url: str, people
     assert "gin_trgm_ops" in indexes["ix_customers_phone_digits_trgm"]
     assert "gin_trgm_ops" in indexes["ix_onus_serial_trgm"]
     assert "ix_onus_serial_trgm" in plan
+
+
+def test_the_page_comes_with_its_count(client: TestClient, db_url: str, people: dict[str, int]) -> None:
+    """One statement answers the ranked page and the number of matches (a window count), with
+    the other filters applied to both; a page past the last still counts."""
+    from sqlalchemy import event
+
+    from core.db import get_engine
+
+    for n in range(6):
+        make_customer(client, f"C30{n:02d}", name=f"Smithson {n}")
+    everyone = codes(client, q="smith")
+    seen: list[str] = []
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    event.listen(get_engine(db_url), "before_cursor_execute", listener)
+    try:
+        page = client.get("/crm/customers", params={"q": "smith", "limit": 2, "offset": 1}).json()
+    finally:
+        event.remove(get_engine(db_url), "before_cursor_execute", listener)
+    searches = [sql for sql in seen if "search_match" in sql]
+    assert len(searches) == 1 and "count(*) OVER ()" in searches[0], searches
+    assert (page["count"], page["count_is_estimate"]) == (len(everyone), False)
+    assert [c["code"] for c in page["results"]] == everyone[1:3]
+
+    client.patch(f"/crm/customers/{people['C1001']}", json={"status": "suspended"})
+    filtered = client.get("/crm/customers", params={"q": "smith", "status": "active", "limit": 1}).json()
+    assert filtered["count"] == len(everyone) - 1
+    past = client.get("/crm/customers", params={"q": "smith", "limit": 5, "offset": 100}).json()
+    assert (past["count"], past["results"]) == (len(everyone), [])

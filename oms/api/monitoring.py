@@ -188,9 +188,9 @@ def onu_readings(
     flt = queries.OnuFilter(query.olt_id, query.pon_port_id, query.zone, query.status, query.rx_below,
                             query.offline)
     with session_scope() as session:
-        count, rows = queries.onu_page(session, flt, query.limit, query.offset, datetime.now(UTC),
-                                       visible=who.olt_condition(Onu.olt_id))
-        return Page[OnuReading](count=count, limit=query.limit, offset=query.offset,
+        count, estimated, rows = queries.onu_page(session, flt, query.limit, query.offset, datetime.now(UTC),
+                                                  visible=who.olt_condition(Onu.olt_id))
+        return Page[OnuReading](count=count, count_is_estimate=estimated, limit=query.limit, offset=query.offset,
                                 results=[OnuReading(**row) for row in rows])
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
+from core.paging import count_of
 from core.system_settings import get_setting
 from oms.models import (
     Olt,
@@ -241,16 +242,20 @@ def _onu_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 def onu_page(
     session: Session, flt: OnuFilter, limit: int, offset: int, now: datetime,
     visible: ColumnElement[bool] | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """(matching count, one page of ONU readings ordered by OLT and position); `visible`: a
-    condition on Onu.olt_id keeping the ONUs the caller may see."""
+) -> tuple[int, bool, list[dict[str, Any]]]:
+    """(matching count, whether it is an estimate, one page of ONU readings ordered by OLT and
+    position); `visible`: a condition on Onu.olt_id keeping the ONUs the caller may see. The count
+    is core.paging's: exact up to its limit, the planner's estimate beyond; the last page counts
+    itself."""
     stmt = _onu_statement(flt)
     if visible is not None:
         stmt = stmt.where(visible)
-    count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = stmt.order_by(Olt.name, PonPort.frame, PonPort.slot, PonPort.port, Onu.onu_index, Onu.id)
-    rows = session.execute(page.limit(limit).offset(offset)).mappings()
-    return count, [_onu_row(dict(row), now) for row in rows]
+    rows = [_onu_row(dict(row), now) for row in session.execute(page.limit(limit).offset(offset)).mappings()]
+    if (rows and len(rows) < limit) or (not rows and offset == 0):
+        return offset + len(rows), False, rows
+    count, estimated = count_of(session, stmt)
+    return max(count, offset + len(rows)) if estimated else count, estimated, rows
 
 
 def history_statement(onu_id: int, since: datetime) -> Select[*tuple[Any, ...]]:
