@@ -2,7 +2,10 @@
 devices, device events from the ACS, campaigns, ACS settings and TR-069 mappings.
 
 An intent answers 202: it is in the outbox and the worker sends it; follow it at
-`GET /acs/intents/{id}` until `applied` or `failed`.
+`GET /acs/intents/{id}` until `applied` or `failed`. The WAN and Wi-Fi endpoints take
+`dry_run`: they then answer 200 with an IntentPlan (the parameters the intent would set, secrets
+masked, and the open intents it would supersede), validated exactly as the real request, and
+store nothing.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acs import campaigns
 from acs.connection import acs_client, load_settings, nbi_warnings
 from acs.events import InformEvent, ingest
-from acs.intents import create_intent
+from acs.intents import create_intent, preview_intent
 from acs.jobs import kick_dispatcher
 from acs.models import AcsCampaign, AcsDevice, AcsIntent, AcsSettings, IntentKind, IntentReason, Tr069Mapping
 from acs.schemas import (
@@ -38,6 +41,8 @@ from acs.schemas import (
     IngestOut,
     IntentFilter,
     IntentOut,
+    IntentParameter,
+    IntentPlan,
     IntentRequest,
     MappingFilter,
     MappingIn,
@@ -77,16 +82,40 @@ def _intend(onu_id: int, kind: IntentKind, values: dict[str, Any], body: IntentR
     return out
 
 
-@router.post("/onus/{onu_id}/acs/wan", response_model=IntentOut, status_code=202)
-def set_wan(onu_id: int, body: WanIn, who: Principal = require(P.ONU_CONFIGURE)) -> IntentOut:
-    """The ONU's internet WAN: PPPoE (with credentials), DHCP or bridge, optionally tagged."""
+def _plan(onu_id: int, kind: IntentKind, values: dict[str, Any], who: Principal, response: Response) -> IntentPlan:
+    """A dry run: what the intent would set, validated as `_intend` validates it; nothing stored."""
+    response.status_code = 200
+    response.headers["Cache-Control"] = "no-store"
+    with session_scope() as session:
+        get_visible(session, who, Onu, onu_id, "ONU")
+        preview = preview_intent(session, onu_id, kind, values)
+        session.rollback()
+    return IntentPlan(serial=preview.serial, kind=preview.kind, slot=preview.slot, supersedes=preview.supersedes,
+                      note=preview.note, parameters=[IntentParameter(name=p.name, value=p.value, secret=p.secret)
+                                                     for p in preview.parameters])
+
+
+DRY_RUN: dict[int | str, dict[str, Any]] = {200: {"model": IntentPlan, "description": "dry run: what would be set"}}
+
+
+@router.post("/onus/{onu_id}/acs/wan", response_model=IntentOut | IntentPlan, status_code=202, responses=DRY_RUN)
+def set_wan(onu_id: int, body: WanIn, response: Response,
+            who: Principal = require(P.ONU_CONFIGURE)) -> IntentOut | IntentPlan:
+    """The ONU's internet WAN: PPPoE (with credentials), DHCP or bridge, optionally tagged;
+    with dry_run, answer the plan and store nothing."""
     kind, values = body.values()
+    if body.dry_run:
+        return _plan(onu_id, kind, values, who, response)
     return _intend(onu_id, kind, values, body, who)
 
 
-@router.post("/onus/{onu_id}/acs/wifi", response_model=IntentOut, status_code=202)
-def set_wifi(onu_id: int, body: WifiIn, who: Principal = require(P.ONU_CONFIGURE)) -> IntentOut:
-    """One radio's SSID, security and passphrase (the passphrase is never shown again)."""
+@router.post("/onus/{onu_id}/acs/wifi", response_model=IntentOut | IntentPlan, status_code=202, responses=DRY_RUN)
+def set_wifi(onu_id: int, body: WifiIn, response: Response,
+             who: Principal = require(P.ONU_CONFIGURE)) -> IntentOut | IntentPlan:
+    """One radio's SSID, security and passphrase (the passphrase is never shown again);
+    with dry_run, answer the plan and store nothing."""
+    if body.dry_run:
+        return _plan(onu_id, IntentKind.WIFI, body.values(), who, response)
     return _intend(onu_id, IntentKind.WIFI, body.values(), body, who)
 
 

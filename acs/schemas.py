@@ -22,7 +22,11 @@ class IntentRequest(InputModel):
     reason_ref: ReasonRef | None = Field(None, description="why, in the caller's words (a ticket number...)")
 
 
-class WanIn(IntentRequest):
+class PreviewableRequest(IntentRequest):
+    dry_run: StrictBool = Field(False, description="answer what would be sent (an IntentPlan) and store nothing")
+
+
+class WanIn(PreviewableRequest):
     mode: Literal["pppoe", "dhcp", "bridge"]
     username: PppUser | None = None
     password: PppPassword | None = None
@@ -38,9 +42,9 @@ class WanIn(IntentRequest):
 
 
 # The bodies are the intent's own value models (acs.validation) plus why it is asked.
-class WifiIn(Wifi, IntentRequest):
+class WifiIn(Wifi, PreviewableRequest):
     def values(self) -> dict[str, Any]:
-        values = self.model_dump(exclude={"reason_ref", "passphrase"}, exclude_none=True)
+        values = self.model_dump(exclude={"reason_ref", "dry_run", "passphrase"}, exclude_none=True)
         if self.passphrase is not None:
             values["passphrase"] = self.passphrase.get_secret_value()
         return values
@@ -88,6 +92,23 @@ class IntentOut(BaseModel):
         names = sorted(json.loads(intent.secrets)) if intent.secrets else []
         data = {name: getattr(intent, name) for name in cls.model_fields if name != "secrets"}
         return cls(**data, secrets=names)
+
+
+class IntentParameter(BaseModel):
+    name: str = Field(description="the intent field (mapped to the device's TR-069 path at its next contact)")
+    value: Any = Field(description="the value set; a secret's is masked")
+    secret: bool = Field(False, description="a secret: sent to the device, stored encrypted, never shown")
+
+
+class IntentPlan(BaseModel):
+    """What an intent would set, answered by a dry run: nothing is stored or sent."""
+
+    serial: str
+    kind: IntentKind
+    slot: str
+    parameters: list[IntentParameter]
+    supersedes: list[int] = Field(description="the open intents of the same slot the intent would replace")
+    note: str
 
 
 class IntentFilter(PageQuery):

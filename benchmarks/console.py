@@ -144,6 +144,8 @@ def main() -> None:
             "ONU list, text search": "/console/onus?q=HWTC1",
             "ONU page (24 h chart)": f"/console/onus/{onu_id}",
             "ONU page (30 days chart)": f"/console/onus/{onu_id}?range=30d",
+            "customer search": "/console/customers?q=fernsby",
+            "subscriptions, sorted": "/console/subscriptions?sort=started&dir=desc",
         }
         print(f"\n{args.onus} ONUs on 4 OLTs / 1,600 PON ports, 8,640 samples for ONU {onu_id}; "
               f"{args.requests} sequential requests per page on loopback; {os.cpu_count()} CPUs")

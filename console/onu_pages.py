@@ -13,15 +13,13 @@ bands (`console.lists.signal_thresholds`, the monitoring low-signal setting).
 The chart is pygal's SVG inline in the page: no JavaScript (`js=[]`, and its inline config
 script is dropped), no external reference.
 
-Actions are the JSON API's own endpoints, sent by console.js: the OLT actions preview their
-commands with `dry_run` (ActionPlan). The ACS Wi-Fi/WAN endpoints take no `dry_run`, so their
-form posts to `/console/onus/{id}/acs/{wifi|wan}`: with `dry_run` it validates the body as the
-API would (the API's models, `acs.validation`, the ONU model's radios and bridge support) and
-answers the parameters the intent will set (secrets masked); without it, it answers 307 to
-`/onus/{id}/acs/{wifi|wan}`, so what is sent is the API's request, unchanged.
+Actions are the JSON API's own endpoints, sent by console.js with `data-preview`: the OLT
+actions answer their commands on `dry_run` (ActionPlan), the ACS Wi-Fi/WAN endpoints
+(`/onus/{id}/acs/{wifi|wan}`) the parameters the intent would set, secrets masked (IntentPlan).
 
 The live view (`/console/onus/{id}/live`, SSE) sends the state/optics fragment every
-LIVE_INTERVAL_S for LIVE_LIFETIME_S, then `done`; a missing ONU is a 404 at once.
+LIVE_INTERVAL_S for LIVE_LIFETIME_S, then `done`; a missing ONU is a 404 at once. The page
+starts it on demand (console.js `data-then-stream`: the watch button, and each poll once asked).
 """
 
 from __future__ import annotations
@@ -38,23 +36,19 @@ from typing import Any
 import pygal
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pygal.style import Style
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from acs.intents import _check_model, intents_of
-from acs.mappings import intent_fields
-from acs.models import OPEN_STATUSES, AcsIntent, IntentKind
-from acs.schemas import IntentOut, WanIn, WifiIn
-from acs.validation import SECRET_FIELDS, slot_of, validated
+from acs.intents import intents_of
+from acs.schemas import IntentOut
 from console.job_pages import sse_event
 from console.lists import HELPERS, SignalThresholds, signal_thresholds
 from console.web import page_error, render, templates, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError, FieldErrors, Invalid
+from core.errors import DomainError, Invalid
 from core.inputs import INT4_MAX
 from crm.models import Customer, Subscription
 from oms.api.onus import RECENT_JOBS
@@ -75,8 +69,6 @@ RECENT_INTENTS = 10
 #: the live view: one look every LIVE_INTERVAL_S, for LIVE_LIFETIME_S at most
 LIVE_INTERVAL_S = 2.0
 LIVE_LIFETIME_S = 60.0
-#: what the page offers to change through the ACS (the console route previews, the API acts)
-ACS_FORMS: dict[str, type[WifiIn] | type[WanIn]] = {"wifi": WifiIn, "wan": WanIn}
 
 
 @dataclass
@@ -330,68 +322,3 @@ async def onu_live(request: Request, onu_id: int, who: Principal = viewer(P.NETW
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-@router.post("/console/onus/{onu_id}/acs/{what}")
-async def acs_preview(request: Request, onu_id: int, what: str,
-                      who: Principal = viewer(P.ONU_CONFIGURE)) -> Response:
-    """The Wi-Fi/WAN form's target: with `dry_run`, the parameters the intent will set (nothing
-    stored); without, a 307 to the API's own endpoint, which receives the same request."""
-    if what not in ACS_FORMS:
-        return JSONResponse({"detail": f"no ACS form {what[:20]!r}"}, status_code=404)
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return JSONResponse({"detail": "the body is a JSON object"}, status_code=422)
-    if body.get("dry_run") is not True:
-        return RedirectResponse(f"/onus/{onu_id}/acs/{what}", status_code=307)
-    body.pop("dry_run")
-    try:
-        _check_id(onu_id)
-        plan = await run_in_threadpool(_acs_plan, who, onu_id, what, body)
-    except DomainError as exc:
-        problem: dict[str, Any] = {"detail": str(exc)}
-        if isinstance(exc, FieldErrors):
-            problem["errors"] = [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-                                 for e in exc.errors]
-        return JSONResponse(problem, status_code=exc.status)
-    return JSONResponse(plan, headers={"Cache-Control": "no-store"})
-
-
-def _acs_plan(who: Principal, onu_id: int, what: str, body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        request = ACS_FORMS[what].model_validate(body)
-    except ValidationError as exc:
-        raise FieldErrors(f"invalid {what} values", [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]) from None
-    if isinstance(request, WanIn):
-        kind, values = request.values()
-    else:
-        kind, values = IntentKind.WIFI, request.values()
-    with session_scope() as session:
-        onu = get_visible(session, who, Onu, onu_id, "ONU")
-        desired, secrets = validated(kind, values)
-        _check_model(session, onu, kind, desired)
-        slot = slot_of(kind, desired)
-        replaced = list(session.scalars(select(AcsIntent.id).where(
-            AcsIntent.onu_id == onu_id, AcsIntent.slot == slot, AcsIntent.status.in_(OPEN_STATUSES))))
-        serial = onu.serial
-        session.rollback()
-    parameters = [f"{name} = " + ("•••••••• (secret: sent to the device, stored encrypted, never shown again)"
-                                  if name in SECRET_FIELDS else _shown(value))
-                  for name, value in intent_fields(kind, desired, secrets).items()]
-    note = (f"The ACS will set these {kind.value.replace('_', ' ')} parameters on {serial} ({slot}) at its next "
-            "contact; the device's own TR-069 paths are chosen then from what it reports.")
-    if replaced:
-        note += " It replaces the intent(s) not applied yet: " + ", ".join(str(i) for i in replaced) + "."
-    return {"note": note, "kind": kind.value, "slot": slot, "parameters": parameters}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)

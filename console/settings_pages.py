@@ -4,10 +4,11 @@ groups and API tokens.
 
 Every page reads through the JSON API's own functions (so permissions, 404s and the shape of
 what is shown are the API's) and offers only the actions the viewer's role may take; an
-action is a form or a button for the existing JSON API, sent by the browser. Forms whose API
-wants an `If-Match` (template and OID-map edits and resets) or whose answer must be shown
-(a preview's commands, a token shown once, a connection test) are sent by the small script of
-`settings_script.html` (console.js sends neither headers nor answers).
+action is a form or a button for the existing JSON API, sent by console.js like every other
+console action: template and OID-map edits and resets carry the version read
+(`data-if-match`, sent as If-Match), answers are shown with `data-show` (a preview's
+commands, a token shown once, a connection test's result), and checkbox lists send `[]` when
+none is ticked (restriction groups and a user's groups are replaced as a whole).
 
 Secrets are never read into a page: the ACS settings come as the API's `*_set` flags, tokens
 as their prefixes, SNMP credentials not at all.

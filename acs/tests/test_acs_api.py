@@ -55,6 +55,56 @@ def test_bad_values_are_field_errors_and_queue_nothing(db_url: str, onu_id: int,
         assert session.scalars(select(AcsIntent)).first() is None
 
 
+def test_a_dry_run_answers_what_would_be_set_and_stores_nothing(db_url: str, onu_id: int) -> None:
+    client = api_client(db_url, "agent", "support")
+    open_intent = client.post(f"/onus/{onu_id}/acs/wifi", json={"band": "2.4GHz", "ssid": "Old"}).json()["id"]
+    auditor = api_client(db_url, "auditor", "admin")
+    audited = auditor.get("/audit", params={"object_type": "acs_intent"}).json()["count"]
+    body = {"band": "2.4GHz", "ssid": "Casa", "security": "wpa2", "passphrase": "s3cret-passphrase"}
+    answer = client.post(f"/onus/{onu_id}/acs/wifi", json={**body, "dry_run": True})
+    assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    assert (plan["serial"], plan["kind"], plan["slot"]) == ("HWTC11E70E9A", "wifi", "wifi:2.4GHz")
+    parameters = {p["name"]: p for p in plan["parameters"]}
+    assert parameters["ssid"] == {"name": "ssid", "value": "Casa", "secret": False}
+    assert parameters["security"]["value"] == "wpa2" and parameters["enabled"]["value"] is True
+    assert parameters["passphrase"]["secret"] and "s3cret-passphrase" not in answer.text
+    assert plan["supersedes"] == [open_intent] and str(open_intent) in plan["note"]
+    wan = client.post(f"/onus/{onu_id}/acs/wan", json={"mode": "pppoe", "username": "u1", "password": "pw-9",
+                                                       "vlan": 100, "dry_run": True})
+    assert wan.status_code == 200 and wan.json()["slot"] == "wan" and "pw-9" not in wan.text
+    assert {p["name"]: p["value"] for p in wan.json()["parameters"] if not p["secret"]} == {
+        "enabled": True, "username": "u1", "vlan": 100}
+    # nothing stored: the open intent is still the only one, still open; nothing audited
+    with session_scope(db_url) as session:
+        intents = session.scalars(select(AcsIntent)).all()
+        assert [(i.id, i.status.value) for i in intents] == [(open_intent, "pending")]
+    assert auditor.get("/audit", params={"object_type": "acs_intent"}).json()["count"] == audited == 1
+    assert client.post(f"/onus/{onu_id}/acs/wifi", json={**body, "dry_run": "yes"}).status_code == 422
+    assert api_client(db_url, "viewer", "read_only").post(
+        f"/onus/{onu_id}/acs/wifi", json={**body, "dry_run": True}).status_code == 403
+    assert client.post("/onus/999999/acs/wifi", json={**body, "dry_run": True}).status_code == 404
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("wifi", {"band": "2.4GHz", "ssid": "x" * 33}),
+    ("wifi", {"band": "5GHz", "security": "wpa2", "passphrase": "1234567"}),
+    ("wifi", {"band": "2.4GHz", "security": "wpa2"}),  # refused by the intent's own check, not the body model
+    ("wifi", {"band": "6GHz", "ssid": "x"}),
+    ("wan", {"mode": "pppoe", "username": "u", "password": "p", "vlan": 0}),
+    ("wan", {"mode": "pppoe", "username": "u"}),
+])
+def test_a_dry_run_refuses_what_the_request_refuses(db_url: str, onu_id: int, path: str,
+                                                     body: dict[str, Any]) -> None:
+    client = api_client(db_url)
+    dry = client.post(f"/onus/{onu_id}/acs/{path}", json={**body, "dry_run": True})
+    real = client.post(f"/onus/{onu_id}/acs/{path}", json=body)
+    assert dry.status_code == real.status_code == 422, (dry.text, real.text)
+    assert dry.json()["errors"] == real.json()["errors"]
+    with session_scope(db_url) as session:
+        assert session.scalars(select(AcsIntent)).first() is None
+
+
 def test_read_only_may_look_but_not_configure(db_url: str, onu_id: int) -> None:
     client = api_client(db_url, "viewer", "read_only")
     assert client.post(f"/onus/{onu_id}/acs/reboot").status_code == 403

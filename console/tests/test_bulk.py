@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 import oms.services
 from console.tests.conftest import Browser, LiveApp, make_login
@@ -93,6 +93,8 @@ def test_the_preview_shows_each_plan_and_runs_exactly_what_it_showed(bulk_net: N
     assert "Run it: authorize 1 ONU(s)" in page.text and 'aria-live="polite"' in page.text
     body = _run_form(page.text)
     assert body["serials"] == [PLANNED, UNPLANNED] and body["kind"] == "authorize"
+    # after the run, console.js goes to the run's own page ({id}: the answer's bulk_run_id)
+    assert 'data-redirect="/console/bulk/runs/{id}"' in page.text
 
     run = client.post("/provisioning/bulk", json=body)  # what console.js sends on Run
     assert run.status_code == 202, run.text
@@ -199,8 +201,13 @@ def test_tick_preview_run_and_watch_in_the_browser(huawei: LabOlt, worker: Backg
     expect(out).to_contain_text("409")
     expect(out).to_contain_text(f"changed: {serials[1]}")
     set_vlan(None)  # as previewed again
+    visited: list[str] = []
+    page.on("request", lambda r: visited.append(r.url))
     page.click("form[data-bulk-run] button[type=submit]")
     page.wait_for_url(re.compile(r"/console/bulk/runs/\d+$"))
+    with session_scope(huawei.url) as session:  # straight to the run's own page ({id}: the answer's bulk_run_id)
+        run_id = session.scalar(select(func.max(BulkRun.id)))
+    assert page.url.endswith(f"/console/bulk/runs/{run_id}") and not any("/runs/latest" in u for u in visited)
     expect(page.locator("[data-run-finished]")).to_be_visible(timeout=60_000)
     expect(page.locator("tr[data-item]")).to_have_count(2)
     browser.screenshot("bulk_run")

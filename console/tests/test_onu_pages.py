@@ -173,7 +173,13 @@ def test_actions_are_offered_per_role(onus: Onus) -> None:
         for action in ("reboot", "suspend", "rename", "replace", "move", "remove"):
             form = re.search(rf'<form data-api="/onus/{onus.north}/{action}"[^>]*>', html)
             assert form and "data-preview" in form.group(0) and "data-follow" in form.group(0), action
-        assert f'data-api="/console/onus/{onus.north}/acs/wifi"' in html
+        for what in ("wifi", "wan"):  # the ACS API itself, previewed with its own dry run
+            form = re.search(rf'<form data-api="/onus/{onus.north}/acs/{what}"[^>]*>', html)
+            assert form and "data-preview" in form.group(0), what
+        assert "/console/onus/" not in re.sub(r'href="[^"]*"|data-stream="[^"]*"', "", html)  # no console-only action
+        # the poll buttons restart the live view once the poll is accepted; no page script of its own
+        assert len(re.findall(r'data-api="/monitoring/onus/\d+/poll\?[^"]*" data-then-stream="#onu-live"', html)) == 2
+        assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/console.js" defer>']
     # the API agrees: support may not suspend
     refused = api_client(onus.url, "sam", "support").post(f"/onus/{onus.north}/suspend", json={"dry_run": True})
     assert refused.status_code == 403
@@ -191,30 +197,29 @@ def test_the_forms_preview_what_the_api_will_send(onus: Onus) -> None:
 
 
 def test_wifi_and_wan_preview_the_parameters_then_send_to_the_acs_api(onus: Onus) -> None:
+    """What the Wi-Fi/WAN forms send (console.js data-preview): the ACS API's dry run, then the
+    same request without it."""
     support = api_client(onus.url, "sam", "support")
-    form = f"/console/onus/{onus.north}/acs/wifi"
+    form = f"/onus/{onus.north}/acs/wifi"
+    assert f'data-api="{form}"' in support.get(f"/console/onus/{onus.north}").text
     body = {"band": "2.4GHz", "enabled": True, "ssid": "Alice 2", "security": "wpa2", "passphrase": "a new secret 42"}
     plan = support.post(form, json={**body, "dry_run": True})
     assert plan.status_code == 200, plan.text
-    parameters = plan.json()["parameters"]
-    assert "ssid = 'Alice 2'" in parameters and "security = 'wpa2'" in parameters and "enabled = true" in parameters
-    assert any(p.startswith("passphrase = ••••") for p in parameters) and "a new secret 42" not in plan.text
-    assert str(onus.intent) in plan.json()["note"]  # the open intent of that radio it replaces
+    parameters = {p["name"]: p for p in plan.json()["parameters"]}
+    assert parameters["ssid"]["value"] == "Alice 2" and parameters["enabled"]["value"] is True
+    assert parameters["passphrase"]["secret"] and "a new secret 42" not in plan.text
+    assert plan.json()["supersedes"] == [onus.intent] and str(onus.intent) in plan.json()["note"]
     with session_scope(onus.url) as session:
         assert session.scalar(select(AcsIntent.id).where(AcsIntent.id > onus.intent)) is None  # nothing stored
-    # refused as the API would: a passphrase missing, a radio the model lacks
-    assert support.post(form, json={"band": "2.4GHz", "security": "wpa2", "dry_run": True}).status_code == 422
     no_radio = support.post(form, json={"band": "5GHz", "ssid": "x", "dry_run": True})
-    assert no_radio.status_code == 422 and "2.4GHz" in no_radio.text
-    wan = support.post(f"/console/onus/{onus.north}/acs/wan",
+    assert no_radio.status_code == 422 and "2.4GHz" in no_radio.text  # the model has one radio
+    wan = support.post(f"/onus/{onus.north}/acs/wan",
                        json={"mode": "pppoe", "username": "alice", "password": "pw-123", "vlan": 100, "dry_run": True})
-    assert wan.status_code == 200 and "username = 'alice'" in wan.json()["parameters"] and "pw-123" not in wan.text
-    # confirmed: the same request goes to the ACS API (307), which queues the intent
-    sent = support.post(form, json=body)
+    assert wan.status_code == 200 and "pw-123" not in wan.text
+    assert {"name": "username", "value": "alice", "secret": False} in wan.json()["parameters"]
+    sent = support.post(form, json=body)  # confirmed: the same request, queued
     assert sent.status_code == 202, sent.text
     assert sent.json()["kind"] == "wifi" and sent.json()["secrets"] == ["passphrase"]
-    assert sent.history and sent.history[0].status_code == 307
-    assert sent.history[0].headers["location"] == f"/onus/{onus.north}/acs/wifi"
     refused = api_client(onus.url, "rita", "read_only").post(form, json={**body, "dry_run": True})
     assert refused.status_code == 403
 
@@ -226,7 +231,7 @@ def test_another_zone_s_onu_and_missing_ids_are_404_pages(onus: Onus) -> None:
     hidden = client.get(f"/console/onus/{onus.south}")
     assert hidden.status_code == 404 and "HWTC0000EE01" not in hidden.text
     assert "text/html" in hidden.headers["content-type"]
-    assert client.post(f"/console/onus/{onus.south}/acs/wifi",
+    assert client.post(f"/onus/{onus.south}/acs/wifi",
                        json={"band": "2.4GHz", "ssid": "x", "dry_run": True}).status_code == 404
     admin = api_client(onus.url)
     missing = admin.get("/console/onus/999999")
@@ -296,9 +301,15 @@ def test_in_a_browser_preview_and_send_wifi_then_watch_the_optics_arrive(
         newest = session.scalars(select(AcsIntent).order_by(AcsIntent.id.desc())).first()
         assert newest is not None and newest.desired.get("ssid") == "Alice Browser" and newest.requested_by == "nina"
 
+    monkeypatch.setattr(onu_pages, "LIVE_LIFETIME_S", 3.0)
+    state = page.locator("[data-live-state]")
     page.get_by_role("button", name="Watch live (1 min)").click()
-    expect(page.locator("[data-live-state]")).to_contain_text("Live")
+    expect(state).to_contain_text("Live: updated")
     with session_scope(onus.url) as session:
         session.execute(update(Onu).where(Onu.id == onus.north)
                         .values(rx_dbm=-23.75, optical_read_at=datetime.now(UTC)))
     expect(page.locator("#onu-live [data-rx]")).to_contain_text("-23.75 dBm", timeout=10_000)
+    expect(state).to_contain_text("Live view ended.", timeout=10_000)
+    page.get_by_role("button", name="Read status now").click()  # data-then-stream: live again once accepted
+    expect(page.locator("#onu-poll-out")).to_contain_text("asked for")
+    expect(state).to_contain_text("Live: updated")

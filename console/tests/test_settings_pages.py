@@ -33,6 +33,8 @@ def _pages(client: object, network: Network) -> dict[str, str]:  # noqa: F811
     for path, answer in answers.items():
         assert answer.status_code == 200, (path, answer.text[:500])
         assert "<h1>" in answer.text and 'name="csrf-token"' in answer.text, path
+        # one way to send: console.js only, no page script of its own
+        assert re.findall(r"<script\b[^>]*>", answer.text) == ['<script src="/static/console.js" defer>'], path
     return {path: answer.text for path, answer in answers.items()}
 
 
@@ -48,13 +50,14 @@ def test_every_settings_page_renders_for_an_admin_with_its_actions(network: Netw
     assert f'data-api="/users/{created.json()["user_id"]}/tokens/{created.json()["id"]}"' in pages[
         "/console/settings/tokens"]
     template = pages[PAGE]
-    assert f'data-settings-api="{TEMPLATE}" data-method="PUT"' in template
+    assert f'data-api="{TEMPLATE}" data-method="PUT"' in template
     etag = admin.get(TEMPLATE).headers["ETag"]
     sent = re.search(r'data-if-match="([^"]+)"', template)
     assert sent and html_lib.unescape(sent.group(1)) == etag  # the version read, sent back as If-Match
-    assert 'data-settings-api="/settings/acs/test"' in pages["/console/settings/acs"]
+    assert re.search(r'data-api="/settings/acs/test" data-show="check"', pages["/console/settings/acs"])
+    assert 'data-show="token"' in pages["/console/settings/tokens"]
     assert 'data-api="/settings/tr069-mappings" data-method="POST"' in pages["/console/settings/tr069-mappings"]
-    assert re.search(r'data-settings-api="/settings/snmp-oid-maps/\d+" data-method="PUT"\s+data-if-match="[^"]+"',
+    assert re.search(r'data-api="/settings/snmp-oid-maps/\d+" data-method="PUT"\s+data-if-match="[^"]+"',
                      pages["/console/settings/snmp-oid-maps/huawei_smartax"])
     assert "north team" in pages["/console/settings/restriction-groups"]
 
@@ -73,7 +76,7 @@ def test_roles_see_only_what_they_may(network: Network) -> None:  # noqa: F811
         assert page.status_code == 200, path
         assert 'data-method="PUT"' not in page.text and 'data-method="DELETE"' not in page.text, path
     template = reader.get(PAGE).text
-    assert f'data-settings-api="{TEMPLATE}/preview"' in template  # a read: offered to readers too
+    assert f'data-api="{TEMPLATE}/preview"' in template  # a read: offered to readers too
     assert "/settings/acs/test" not in reader.get("/console/settings/acs").text
 
     engineer = api_client(network.url, "nora", "noc_engineer")
@@ -82,7 +85,7 @@ def test_roles_see_only_what_they_may(network: Network) -> None:  # noqa: F811
     assert engineer.get("/console/settings/users").status_code == 403
     restrict(network.url, "nora", network.group)  # the preview offers only ONUs in the viewer's zones
     template = engineer.get(PAGE).text
-    assert f'data-settings-api="{TEMPLATE}" data-method="PUT"' in template
+    assert f'data-api="{TEMPLATE}" data-method="PUT"' in template
     assert "HWTC0000CC01" in template and "HWTC0000BB01" not in template
 
     billing = api_client(network.url, "bill", "billing")
@@ -122,7 +125,7 @@ def test_the_diff_between_two_versions_shows_the_changed_lines(network: Network)
 def test_the_preview_form_targets_the_preview_endpoint(network: Network) -> None:  # noqa: F811
     admin = api_client(network.url)
     page = admin.get(PAGE).text
-    form = re.search(r'<form data-settings-api="([^"]+)" data-method="(\w+)" data-show="commands"', page)
+    form = re.search(r'<form data-api="([^"]+)" data-method="(\w+)" data-show="commands"', page)
     assert form and form.groups() == (f"{TEMPLATE}/preview", "POST")
     assert 'name="onu_id"' in page and "HWTC0000CC01" in page  # ONUs of the family offered
     answer = admin.post(form.group(1), json={})  # what the form sends without an ONU
