@@ -48,15 +48,15 @@ from crm.models import (
     TicketStatus,
 )
 from crm.services import Invalid, get_or_404
-from oms.models import Onu
+from oms.models import Onu, OnuLifecycle
+from oms.scope import visible_only
 
 router = APIRouter(include_in_schema=False)
 P = Permission
 F = TypeVar("F", bound=filters.CrmFilter)
 
-#: the subscription lifecycle routes of crm.lifecycle_api the customer page offers (activate,
-#: change-plan, cancel, retry): none yet, they are being written; see customers_page.html
-LIFECYCLE_ROUTES: frozenset[str] = frozenset()
+#: unconfigured ONUs offered to an activation (the newest discovered, in the viewer's scope)
+WAITING_SERIALS = 200
 #: rows of each kind shown on the customer page (the newest); the rest through the lists
 RECENT_ROWS = 20
 
@@ -200,15 +200,23 @@ def customer_page(request: Request, customer_id: int, who: Principal = viewer(P.
                 session, select(Ticket).where(Ticket.customer_id == customer.id), Ticket.id)
             if who.can(P.BILLING_READ):
                 context.update(_billing_context(session, customer.id))
-            if LIFECYCLE_ROUTES and who.can(P.CRM_WRITE):
+            if who.can(P.CRM_WRITE):
                 context["plans"] = list(session.scalars(select(ServicePlan).where(ServicePlan.is_active.is_(True))
                                                         .order_by(ServicePlan.name)))
+                context["waiting_serials"] = _waiting_serials(session, who)
     except DomainError as exc:
         return page_error(request, who, exc)
     return render(request, "customers_page.html", who, title=customer.name, ago=ago, **context,
                   suspension_reasons=list(SuspensionReason), payment_methods=list(PaymentMethod),
-                  ticket_categories=list(TicketCategory), ticket_priorities=list(TicketPriority),
-                  lifecycle_routes=LIFECYCLE_ROUTES)
+                  ticket_categories=list(TicketCategory), ticket_priorities=list(TicketPriority))
+
+
+def _waiting_serials(session: Session, who: Principal) -> list[str]:
+    """Serials discovery found unconfigured and not serving anyone, newest first (the activation
+    form suggests them)."""
+    stmt = (select(Onu.serial).where(Onu.lifecycle_state == OnuLifecycle.DISCOVERED, Onu.subscription_id.is_(None))
+            .order_by(Onu.discovered_at.desc().nulls_last()).limit(WAITING_SERIALS))
+    return list(session.scalars(visible_only(stmt, who, Onu.olt_id)))
 
 
 def _billing_context(session: Session, customer_id: int) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from crm.models import (
     TicketPriority,
     TicketStatus,
 )
-from lab.register import ensure_reference_data, new_sim, register_olt
-from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, Zone
+from lab.register import DEMO_PLAN, ensure_reference_data, new_sim, register_olt
+from oms.models import Olt, Onu, OnuLifecycle, OnuStatus, OnuType, Zone
 from tests.fixtures import api_client, make_user
 
 HUAWEI = VendorFamily.HUAWEI_SMARTAX
@@ -301,7 +301,7 @@ def test_support_finds_a_customer_and_suspends_a_subscription(shop: Shop, browse
     card = browser.page.locator(f'[data-subscription="{shop.sub_plain}"]')
     card.locator("select[name=reason]").select_option("customer_request")
     card.locator("input[name=note]").fill("travelling until March")
-    card.locator("button[type=submit]").click()
+    card.locator("form.crm-suspend button[type=submit]").click()
     # the page reloads once the API accepted the suspension: the reason is listed with its note
     expect(card.locator('li[data-reason="customer_request"]')).to_contain_text("travelling until March")
     browser.page.reload()
@@ -309,3 +309,37 @@ def test_support_finds_a_customer_and_suspends_a_subscription(shop: Shop, browse
     expect(card.locator('li[data-reason="customer_request"]')).to_contain_text("customer request")
     expect(browser.page.locator(f'[data-subscription="{shop.sub_north}"] [data-onu]')).to_contain_text("-19.50 dBm")
     browser.screenshot("customer_page")
+
+
+def test_the_lifecycle_actions_start_jobs_and_the_page_shows_where_they_stand(shop: Shop) -> None:
+    with session_scope(shop.url) as session:
+        demo_plan = session.execute(select(ServicePlan.id).where(ServicePlan.name == DEMO_PLAN)).scalar_one()
+        onu_type = session.execute(select(OnuType.id).where(OnuType.model == "EG8145V5")).scalar_one()
+        pending = Subscription(customer_id=shop.bob, plan_id=demo_plan, status=SubscriptionStatus.PENDING,
+                               pppoe_username="bob@isp", pppoe_password="ppp-secret-9")
+        session.add(pending)
+        north = session.execute(select(Olt).where(Olt.name == "OLT-NORTH")).scalar_one()
+        south = session.execute(select(Olt).where(Olt.name == "OLT-SOUTH")).scalar_one()
+        for olt, serial in ((north, "HWTC0000D001"), (south, "HWTC0000D002")):
+            port = sorted(olt.pon_ports, key=lambda p: p.fsp)[0]
+            session.add(Onu(serial=serial, olt_id=olt.id, pon_port_id=port.id, lifecycle_state=OnuLifecycle.DISCOVERED,
+                            onu_type_id=onu_type, discovered_at=datetime.now(UTC)))
+        session.flush()
+        pending_id = pending.id
+    support = _restricted(shop, "sam")
+    page = support.get(f"/console/customers/{shop.bob}").text
+    assert f'data-api="/crm/subscriptions/{pending_id}/activate"' in page
+    assert '<option value="HWTC0000D001">' in page and "HWTC0000D002" not in page, "only the zone's ONUs"
+    alice = support.get(f"/console/customers/{shop.alice}").text
+    assert f'data-api="/crm/subscriptions/{shop.sub_north}/change-plan"' in alice
+    assert f'data-api="/crm/subscriptions/{shop.sub_north}/cancel"' in alice
+    assert "/activate" not in alice and "/retry" not in alice
+
+    started = support.post(f"/crm/subscriptions/{pending_id}/activate", json={"serial": "HWTC0000D001"})
+    assert started.status_code == 202, started.text
+    after = support.get(f"/console/customers/{shop.bob}").text
+    assert 'data-network-state="in_progress"' in after and f"/crm/subscriptions/{pending_id}/activate" not in after
+    (job_id,) = started.json()["jobs"]
+    assert f'href="/console/jobs/{job_id}"' in after
+    reader = api_client(shop.url, "rita", "read_only").get(f"/console/customers/{shop.bob}").text
+    assert 'data-network-state="in_progress"' in reader and "/cancel" not in reader
