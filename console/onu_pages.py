@@ -214,8 +214,9 @@ def chart_svg(buckets: list[Bucket], hours: int, now: datetime, limits: SignalTh
     chart = pygal.DateTimeLine(_config(
         hours, now, 360, min([*rx, limits.critical]) - 2, max([*rx, limits.warning]) + 2,
         y_title="RX power (dBm)", style=CHART_STYLE, title=title))
-    chart.add("RX (average)", _with_gaps(buckets, "rx_avg", step), stroke_style={"width": 2.5})
-    chart.add("RX (worst)", _with_gaps(buckets, "rx_min", step), stroke_style={"width": 1.5})
+    dots = _dots(buckets)
+    chart.add("RX (average)", _with_gaps(buckets, "rx_avg", step), stroke_style={"width": 2.5}, **dots)
+    chart.add("RX (worst)", _with_gaps(buckets, "rx_min", step), stroke_style={"width": 1.5}, **dots)
     chart.add(f"warning {limits.warning:.1f}", [(since, limits.warning), (now, limits.warning)],
               stroke_style={"width": 2.5, "dasharray": "10,6"})
     chart.add(f"critical {limits.critical:.1f}", [(since, limits.critical), (now, limits.critical)],
@@ -231,8 +232,19 @@ def tx_chart_svg(buckets: list[Bucket], hours: int, now: datetime) -> str:
         return ""
     chart = pygal.DateTimeLine(_config(hours, now, 170, min(tx) - 1, max(tx) + 1, y_title="TX (dBm)",
                                        style=TX_STYLE, show_legend=False))
-    chart.add("TX (average)", _with_gaps(buckets, "tx_avg", _step(hours)), stroke_style={"width": 2})
+    chart.add("TX (average)", _with_gaps(buckets, "tx_avg", _step(hours)), stroke_style={"width": 2},
+              **_dots(buckets))
     return _svg(chart)
+
+
+def _dots(buckets: list[Bucket]) -> dict[str, Any]:
+    """Dots on the readings while they are few: a line needs two neighbouring buckets, so the
+    first readings of a new ONU (or readings between gaps) would otherwise draw nothing."""
+    return {"show_dots": True, "dots_size": 3} if len(buckets) <= SPARSE_BUCKETS else {}
+
+
+#: up to this many buckets with readings, each is drawn as a dot too
+SPARSE_BUCKETS = 48
 
 
 def _step(hours: int) -> timedelta:

@@ -313,3 +313,13 @@ def test_in_a_browser_preview_and_send_wifi_then_watch_the_optics_arrive(
     page.get_by_role("button", name="Read status now").click()  # data-then-stream: live again once accepted
     expect(page.locator("#onu-poll-out")).to_contain_text("asked for")
     expect(state).to_contain_text("Live: updated")
+
+
+def test_the_first_readings_of_a_new_onu_are_drawn_as_dots() -> None:
+    now = datetime.now(UTC)
+    limits = onu_pages.SignalThresholds(warning=-25.0, critical=-28.0)
+    first = [onu_pages.Bucket(now - timedelta(minutes=4), -20.5, -20.1, 2.0, 2)]
+    assert '<circle' in onu_pages.chart_svg(first, 24, now, limits, "RX")
+    assert '<circle' in onu_pages.tx_chart_svg(first, 24, now)
+    month = [onu_pages.Bucket(now - timedelta(hours=2 * i), -20.0, -19.5, 2.0, 24) for i in range(300)]
+    assert '<circle' not in onu_pages.chart_svg(month, 720, now, limits, "RX"), "a long history is a line"
