@@ -114,6 +114,8 @@ class PollResult:
     #: rows whose OID suffix did not fit the index format (e.g. non-GPON rows of ifOperStatus)
     foreign_indexes: dict[str, int] = field(default_factory=dict)
     polled_metrics: list[str] = field(default_factory=list)
+    #: index formats whose every column was empty: a table with no rows (an OLT with no ONUs yet)
+    empty_tables: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> PollStatus:
@@ -520,8 +522,27 @@ async def poll_olt(
         await asyncio.gather(*tasks)
     finally:
         session.close()
+    empty_tables_are_not_errors(result, columns)
     result.finished_at = datetime.now(UTC)
     return result
+
+
+EMPTY_WALK = "no_such_object"
+
+
+def empty_tables_are_not_errors(result: PollResult, columns: list[OidMapEntry]) -> None:
+    """A table whose columns (two or more) all walked empty has no rows: an OLT with no ONUs
+    yet, not a fault. One empty column beside columns with rows stays an error (a column the
+    device lacks, or a wrong OID)."""
+    by_table: dict[str, list[OidMapEntry]] = {}
+    for entry in columns:
+        by_table.setdefault(entry.index_format, []).append(entry)
+    for index_format, entries in by_table.items():
+        oids = {e.oid for e in entries}
+        empty = {e.oid for e in result.errors if e.kind == EMPTY_WALK and e.oid in oids}
+        if len(oids) >= 2 and empty == oids:
+            result.errors = [e for e in result.errors if not (e.kind == EMPTY_WALK and e.oid in oids)]
+            result.empty_tables.append(index_format)
 
 
 @dataclass
