@@ -30,9 +30,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
 from core import passwords
@@ -51,10 +51,24 @@ from core.access import (
     request_id_of,
     require,
 )
+from core.accounts import (
+    GroupOut,
+    TokenFilter,
+    TokenOut,
+    UserFilter,
+    UserOut,
+    group_out,
+    group_row,
+    groups_page,
+    token_page,
+    user_out,
+    user_row,
+    users_page,
+)
 from core.audit import audit
 from core.db import session_scope
 from core.errors import Conflict, FieldErrors, Invalid, NotFound
-from core.inputs import Id, InputModel, IsoDateTime, LongText, PatchModel, SearchText
+from core.inputs import Id, InputModel, IsoDateTime, LongText, PatchModel
 from core.models import (
     ApiToken,
     LoginAttempt,
@@ -66,7 +80,7 @@ from core.models import (
     restriction_group_zones,
     user_restriction_groups,
 )
-from core.paging import Page, PageQuery, page_of
+from core.paging import Page, PageQuery
 
 router = APIRouter(tags=["accounts"])
 
@@ -148,22 +162,6 @@ class TokenIn(InputModel):
     restriction_group_id: Id | None = Field(None, description="act only on this group's zones and OLTs")
 
 
-class TokenOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    user_id: int
-    key_prefix: str
-    description: str
-    write_enabled: bool
-    role: Role | None
-    restriction_group_id: int | None
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    created_at: datetime
-    revoked_at: datetime | None
-
-
 class TokenCreated(TokenOut):
     token: str = Field(description="the token, shown this once only: `Authorization: Bearer <token>`")
 
@@ -186,29 +184,6 @@ class UserPatch(PatchModel):
     password: NewPassword | None = Field(None, description="a new password for the user (ends their sessions)")
 
 
-class UserOut(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    email: str | None
-    role: Role
-    is_active: bool
-    totp_enabled: bool
-    restriction_group_ids: list[int]
-    created_at: datetime
-    updated_at: datetime
-
-
-class UserFilter(PageQuery):
-    role: Role | None = None
-    is_active: bool | None = None
-    q: SearchText | None = Field(None, description="substring of username, full name or email")
-
-
-class TokenFilter(PageQuery):
-    revoked: bool | None = Field(None, description="true: revoked tokens only; false: not revoked")
-
-
 class RestrictionGroupsIn(InputModel):
     group_ids: IdList
 
@@ -225,15 +200,6 @@ class GroupPatch(PatchModel):
     description: LongText | None = None
     zone_ids: IdList | None = None
     olt_ids: IdList | None = None
-
-
-class GroupOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    zone_ids: list[int]
-    olt_ids: list[int]
-    created_at: datetime
 
 
 # --- services (the API's and the CLI's) ------------------------------------------------------
@@ -571,18 +537,10 @@ def remove_totp(data: TotpCodeIn, request: Request, who: Principal = require()) 
 # --- one's own tokens ------------------------------------------------------------------------
 
 
-def _token_page(user_id: int, query: TokenFilter) -> Page[TokenOut]:
-    stmt = select(ApiToken).where(ApiToken.user_id == user_id)
-    if query.revoked is not None:
-        stmt = stmt.where(ApiToken.revoked_at.is_not(None) if query.revoked else ApiToken.revoked_at.is_(None))
-    with session_scope() as session:
-        return page_of(session, stmt, query, TokenOut.model_validate, order_by=[ApiToken.id])
-
-
 @router.get("/tokens")
 def list_own_tokens(query: Annotated[TokenFilter, Query()], who: Principal = require()) -> Page[TokenOut]:
     """One's own API tokens (never their plaintext, which was shown once)."""
-    return _token_page(who.user_id, query)
+    return token_page(who.user_id, query)
 
 
 @router.post("/tokens", **CREATED)
@@ -633,37 +591,9 @@ def revoke_own_token(token_id: int, who: Principal = require()) -> None:
 # --- users (USERS_MANAGE) --------------------------------------------------------------------
 
 
-def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, full_name=user.full_name, email=user.email, role=user.role,
-                   is_active=user.is_active, totp_enabled=passwords.totp_enrolled(user.totp_secret),
-                   restriction_group_ids=sorted(g.id for g in user.restriction_groups),
-                   created_at=user.created_at, updated_at=user.updated_at)
-
-
-def _get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id, options=[selectinload(User.restriction_groups)])
-    if user is None:
-        raise NotFound(f"user {user_id} does not exist")
-    return user
-
-
-def _contains(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @router.get("/users")
 def list_users(query: Annotated[UserFilter, Query()], who: Principal = require(P.USERS_MANAGE)) -> Page[UserOut]:
-    stmt = select(User).options(selectinload(User.restriction_groups))
-    if query.role is not None:
-        stmt = stmt.where(User.role == query.role)
-    if query.is_active is not None:
-        stmt = stmt.where(User.is_active.is_(query.is_active))
-    if query.q:
-        like = _contains(query.q)
-        stmt = stmt.where(or_(User.username.ilike(like), User.full_name.ilike(like), User.email.ilike(like)))
-    with session_scope() as session:
-        return page_of(session, stmt, query, _user_out, order_by=[User.id])
+    return users_page(query)
 
 
 @router.post("/users", **CREATED)
@@ -671,13 +601,13 @@ def create_user_route(data: UserIn, who: Principal = require(P.USERS_MANAGE)) ->
     with session_scope() as session:
         user = create_user(session, data.username, data.role, data.password, who.username,
                            full_name=data.full_name, email=data.email, request_id=who.request_id)
-        return _user_out(_get_user(session, user.id))
+        return user_out(user_row(session, user.id))
 
 
 @router.get("/users/{user_id}")
 def get_user(user_id: int, who: Principal = require(P.USERS_MANAGE)) -> UserOut:
     with session_scope() as session:
-        return _user_out(_get_user(session, user_id))
+        return user_out(user_row(session, user_id))
 
 
 @router.patch("/users/{user_id}")
@@ -686,7 +616,7 @@ def update_user(user_id: int, data: UserPatch, who: Principal = require(P.USERS_
     role, activity and password are changed by another admin (or POST /auth/password)."""
     changes = data.changes()
     with session_scope() as session:
-        user = _get_user(session, user_id)
+        user = user_row(session, user_id)
         if user.id == who.user_id:
             own: list[str] = [k for k in ("role", "is_active") if k in changes and changes[k] != getattr(user, k)]
             own += ["password"] if "password" in changes else []
@@ -707,14 +637,14 @@ def update_user(user_id: int, data: UserPatch, who: Principal = require(P.USERS_
             set_password(session, user, changes["password"], who.username, who.request_id)
         session.flush()
         session.refresh(user)
-        return _user_out(user)
+        return user_out(user)
 
 
 @router.delete("/users/{user_id}/totp", **NO_CONTENT)
 def reset_user_totp(user_id: int, who: Principal = require(P.USERS_MANAGE)) -> None:
     """Remove a user's second factor (a lost device); they may enrol again after logging in."""
     with session_scope() as session:
-        user = _get_user(session, user_id)
+        user = user_row(session, user_id)
         if user.totp_secret is None:
             return
         before = user_snapshot(user)
@@ -740,7 +670,7 @@ def _missing_ids(session: Session, table_name: str, ids: Iterable[int], field: s
 def set_user_groups(user_id: int, data: RestrictionGroupsIn, who: Principal = require(P.USERS_MANAGE)) -> UserOut:
     """The user's restriction groups (replaced): none, every OLT; several, their union."""
     with session_scope() as session:
-        user = _get_user(session, user_id)
+        user = user_row(session, user_id)
         before = sorted(g.id for g in user.restriction_groups)
         wanted = sorted(set(data.group_ids))
         if user.id == who.user_id and wanted != before:
@@ -754,15 +684,15 @@ def set_user_groups(user_id: int, data: RestrictionGroupsIn, who: Principal = re
                   {"restriction_group_ids": wanted}, request_id=who.request_id)
         session.flush()
         session.expire(user)
-        return _user_out(_get_user(session, user_id))
+        return user_out(user_row(session, user_id))
 
 
 @router.get("/users/{user_id}/tokens")
 def list_user_tokens(user_id: int, query: Annotated[TokenFilter, Query()],
                      who: Principal = require(P.USERS_MANAGE)) -> Page[TokenOut]:
     with session_scope() as session:
-        _get_user(session, user_id)
-    return _token_page(user_id, query)
+        user_row(session, user_id)
+    return token_page(user_id, query)
 
 
 @router.delete("/users/{user_id}/tokens/{token_id}", **NO_CONTENT)
@@ -772,17 +702,6 @@ def revoke_user_token(user_id: int, token_id: int, who: Principal = require(P.US
 
 
 # --- restriction groups (USERS_MANAGE) -------------------------------------------------------
-
-
-def _group_out(session: Session, group: RestrictionGroup) -> GroupOut:
-    zones = session.scalars(select(restriction_group_zones.c.zone_id)
-                            .where(restriction_group_zones.c.group_id == group.id)
-                            .order_by(restriction_group_zones.c.zone_id)).all()
-    olts = session.scalars(select(restriction_group_olts.c.olt_id)
-                           .where(restriction_group_olts.c.group_id == group.id)
-                           .order_by(restriction_group_olts.c.olt_id)).all()
-    return GroupOut(id=group.id, name=group.name, description=group.description, zone_ids=list(zones),
-                    olt_ids=list(olts), created_at=group.created_at)
 
 
 def _group_snapshot(out: GroupOut) -> dict[str, Any]:
@@ -803,24 +722,15 @@ def _set_members(session: Session, group_id: int, zone_ids: list[int] | None, ol
             session.execute(insert(assoc), [{"group_id": group_id, key: i} for i in wanted])
 
 
-def _get_group(session: Session, group_id: int) -> RestrictionGroup:
-    group = session.get(RestrictionGroup, group_id)
-    if group is None:
-        raise NotFound(f"restriction group {group_id} does not exist")
-    return group
-
-
 @router.get("/restriction-groups")
 def list_groups(query: Annotated[PageQuery, Query()], who: Principal = require(P.USERS_MANAGE)) -> Page[GroupOut]:
-    with session_scope() as session:
-        return page_of(session, select(RestrictionGroup), query, lambda g: _group_out(session, g),
-                       order_by=[RestrictionGroup.id])
+    return groups_page(query)
 
 
 @router.get("/restriction-groups/{group_id}")
 def get_group(group_id: int, who: Principal = require(P.USERS_MANAGE)) -> GroupOut:
     with session_scope() as session:
-        return _group_out(session, _get_group(session, group_id))
+        return group_out(session, group_row(session, group_id))
 
 
 @router.post("/restriction-groups", **CREATED)
@@ -833,7 +743,7 @@ def create_group(data: GroupIn, who: Principal = require(P.USERS_MANAGE)) -> Gro
         session.add(group)
         session.flush()
         _set_members(session, group.id, data.zone_ids, data.olt_ids)
-        out = _group_out(session, group)
+        out = group_out(session, group)
         audit(session, who.username, "create", "restriction_group", group.id, None, _group_snapshot(out),
               request_id=who.request_id)
         return out
@@ -844,8 +754,8 @@ def update_group(group_id: int, data: GroupPatch, who: Principal = require(P.USE
     """Change a group; `zone_ids` and `olt_ids`, when sent, replace the group's."""
     changes = data.changes()
     with session_scope() as session:
-        group = _get_group(session, group_id)
-        before = _group_snapshot(_group_out(session, group))
+        group = group_row(session, group_id)
+        before = _group_snapshot(group_out(session, group))
         if "name" in changes and changes["name"] != group.name:
             taken = session.scalar(select(RestrictionGroup.id).where(RestrictionGroup.name == changes["name"]))
             if taken is not None:
@@ -855,7 +765,7 @@ def update_group(group_id: int, data: GroupPatch, who: Principal = require(P.USE
                 setattr(group, name, changes[name])
         _set_members(session, group.id, changes.get("zone_ids"), changes.get("olt_ids"))
         session.flush()
-        out = _group_out(session, group)
+        out = group_out(session, group)
         if _group_snapshot(out) != before:
             audit(session, who.username, "update", "restriction_group", group.id, before, _group_snapshot(out),
                   request_id=who.request_id)

@@ -28,8 +28,8 @@ from sqlalchemy import select
 from acs import api as acs_api
 from acs.models import DataModel, IntentKind, Tr069Mapping
 from acs.schemas import MappingFilter, MappingOut
-from api import accounts
 from console.web import Listing, list_window, page_error, render, viewer
+from core import accounts
 from core.access import Permission, Principal
 from core.db import session_scope
 from core.errors import DomainError
@@ -278,7 +278,7 @@ def user_list(request: Request, who: Principal = viewer(P.USERS_MANAGE)) -> HTML
     role = request.query_params.get("role", "")
     role_filter = Role(role) if role in set(Role) else None
     role_param = role_filter.value if role_filter else ""
-    page = accounts.list_users(accounts.UserFilter(limit=limit, offset=offset, q=q or None, role=role_filter), who)
+    page = accounts.users_page(accounts.UserFilter(limit=limit, offset=offset, q=q or None, role=role_filter))
     listing = Listing(f"{BASE}/users", {"q": q, "role": role_param}, "id", False, offset, limit, page.count,
                       page.results, page.count_is_estimate)
     return render(request, "settings_users.html", who, title="Users", listing=listing, q=q, role=role_param,
@@ -289,8 +289,9 @@ def user_list(request: Request, who: Principal = viewer(P.USERS_MANAGE)) -> HTML
 def user_page(request: Request, user_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
     try:
         _id(user_id, "user")
-        user = accounts.get_user(user_id, who)
-        tokens = accounts.list_user_tokens(user_id, accounts.TokenFilter(limit=200, revoked=None), who)
+        with session_scope() as session:
+            user = accounts.user_out(accounts.user_row(session, user_id))
+        tokens = accounts.token_page(user_id, accounts.TokenFilter(limit=200, revoked=None))
     except DomainError as exc:
         return page_error(request, who, exc)
     return render(request, "settings_user.html", who, title=f"User {user.username}", u=user, tokens=tokens.results,
@@ -301,7 +302,7 @@ def user_page(request: Request, user_id: int, who: Principal = viewer(P.USERS_MA
 @router.get(f"{BASE}/restriction-groups")
 def group_list(request: Request, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
     _, _, offset, limit = list_window(request, ("id",), "id")
-    page = accounts.list_groups(PageQuery(limit=limit, offset=offset), who)
+    page = accounts.groups_page(PageQuery(limit=limit, offset=offset))
     listing = Listing(f"{BASE}/restriction-groups", {}, "id", False, offset, limit, page.count, page.results,
                       page.count_is_estimate)
     zones, olts = _zones_and_olts()
@@ -320,7 +321,8 @@ def _zones_and_olts() -> tuple[dict[int, str], dict[int, str]]:
 def group_page(request: Request, group_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
     try:
         _id(group_id, "restriction group")
-        group = accounts.get_group(group_id, who)
+        with session_scope() as session:
+            group = accounts.group_out(session, accounts.group_row(session, group_id))
     except DomainError as exc:
         return page_error(request, who, exc)
     zones, olts = _zones_and_olts()
