@@ -501,15 +501,26 @@ def _wan_intent(session: Session, subscription: Subscription, onu: Onu, actor: s
 
 
 def _wifi_intents(session: Session, subscription: Subscription, onu: Onu, actor: str) -> list[int]:
-    """One intent per radio the ONU's model has (2.4 GHz when the model is unknown)."""
+    return wifi_intents(session, subscription, onu, actor)
+
+
+def wifi_intents(session: Session, subscription: Subscription, onu: Onu, actor: str,
+                 enabled: bool | None = None) -> list[int]:
+    """One intent per radio the ONU's model has (2.4 GHz when the model is unknown): the
+    subscription's network, or with `enabled` False the radio off (a suspension), True the
+    network switched on again."""
     bands = _bands(session, onu)
     if not bands:
         return []
-    if not subscription.wifi_ssid:
-        subscription.wifi_ssid = default_ssid(subscription.customer.code)
-    if not subscription.wifi_passphrase:
-        subscription.wifi_passphrase = secrets.token_urlsafe(12)  # 16 printable characters
-    values = {"ssid": subscription.wifi_ssid, "security": "wpa2", "passphrase": subscription.wifi_passphrase}
+    values: dict[str, Any] = {"enabled": False}
+    if enabled is not False:
+        if not subscription.wifi_ssid:
+            subscription.wifi_ssid = default_ssid(subscription.customer.code)
+        if not subscription.wifi_passphrase:
+            subscription.wifi_passphrase = secrets.token_urlsafe(12)  # 16 printable characters
+        values = {"ssid": subscription.wifi_ssid, "security": "wpa2", "passphrase": subscription.wifi_passphrase}
+        if enabled:
+            values["enabled"] = True
     return [create_intent(session, onu.id, IntentKind.WIFI, {**values, "band": band},
                           reason=IntentReason.SUBSCRIPTION, actor=actor,
                           reason_ref=_reason_ref(subscription)).id for band in bands]

@@ -40,6 +40,7 @@ class SuspensionsOut(BaseModel):
     subscription_id: int
     reasons: list[SuspensionReason]
     jobs: list[int]
+    intents: list[int] = []  # ACS intents (the plan's `suspend_wifi`: Wi-Fi off, then on again)
 
 
 @router.get("/crm/subscriptions/{subscription_id}/suspensions", response_model=SuspensionsOut)
@@ -58,7 +59,7 @@ def suspend_subscription(subscription_id: int, body: SuspendIn,
         change = lifecycle.suspend(session, subscription_id, body.reason.value, actor=who.username, note=body.note)
     jobs = lifecycle.queue_network_changes(current_database_url(), [change], who.username)
     return SuspensionsOut(subscription_id=subscription_id, reasons=[SuspensionReason(r) for r in change.reasons],
-                          jobs=jobs)
+                          jobs=jobs, intents=change.intents)
 
 
 @router.post("/crm/subscriptions/{subscription_id}/suspensions/lift", response_model=SuspensionsOut,
@@ -70,7 +71,7 @@ def lift_suspension(subscription_id: int, body: LiftIn,
         change = lifecycle.lift(session, subscription_id, body.reason.value, actor=who.username)
     jobs = lifecycle.queue_network_changes(current_database_url(), [change], who.username)
     return SuspensionsOut(subscription_id=subscription_id, reasons=[SuspensionReason(r) for r in change.reasons],
-                          jobs=jobs)
+                          jobs=jobs, intents=change.intents)
 
 
 # --- activation, plan change, cancellation --------------------------------------------------

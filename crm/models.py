@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     literal_column,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import EncryptedText
@@ -164,6 +165,8 @@ class ServicePlan(TimestampMixin, Base):
     tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rates.id", ondelete="RESTRICT"))
     # The WAN the ACS sets up on the CPE at activation (crm.activation).
     wan_mode: Mapped[WanMode] = mapped_column(enum_type(WanMode, "wan_mode"), server_default=WanMode.PPPOE.value)
+    # A suspension also turns the CPE's Wi-Fi off through the ACS (on again when restored).
+    suspend_wifi: Mapped[bool] = mapped_column(server_default="false")
 
     # The plan's OLT mapping per vendor family belongs to the OMS (oms.models.PlanOltProfile).
     profiles: Mapped[list[PlanOltProfile]] = relationship(cascade="all, delete-orphan")
@@ -336,6 +339,38 @@ class SubscriptionSuspension(Base):
     reason: Mapped[SuspensionReason] = mapped_column(enum_type(SuspensionReason, "suspension_reason"))
     note: Mapped[str] = mapped_column(Text, server_default="")
     created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SubscriptionSuspensionPeriod(Base):
+    """A subscription's suspension history (crm.lifecycle): a period opens when the first reason
+    is added and closes when the last one is lifted, however many reasons came and went between.
+
+    The suspended days are [started_on, ended_on): the day of the suspension is suspended, the
+    day of the lift is a day of service; an open period (`ended_on` unset) is still running.
+    `reasons`: every reason that held during the period. `billable`: one of them was non-payment
+    or fraud (crm.lifecycle.BILLABLE_REASONS); then every day of the period is billed whatever the
+    policy, since the period is not split by reason (crm.billing.runs, `billing.suspended_days`)."""
+
+    __tablename__ = "subscription_suspension_periods"
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates_ordered"),
+        # At most one open period per subscription.
+        Index("uq_subscription_suspension_periods_open", "subscription_id", unique=True,
+              postgresql_where=literal_column("ended_on IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Named here: the conventional name would pass PostgreSQL's 63 characters.
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE", name="fk_subscription_suspension_periods_subscription_id"),
+        index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    billable: Mapped[bool] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(100))
+    ended_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

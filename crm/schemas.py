@@ -188,6 +188,7 @@ class ServicePlanCreate(InputModel):
     currency: Currency = "USD"
     is_active: StrictBool = True
     wan_mode: WanMode = WanMode.PPPOE
+    suspend_wifi: StrictBool = Field(False, description="a suspension also turns the ONU's Wi-Fi off (ACS)")
     profiles: Profiles = []
 
 
@@ -201,6 +202,7 @@ class ServicePlanUpdate(PatchModel):
     currency: Currency | None = None
     is_active: StrictBool | None = None
     wan_mode: WanMode | None = None
+    suspend_wifi: StrictBool | None = None
     profiles: Profiles | None = None
 
 
@@ -213,6 +215,7 @@ class ServicePlanRead(ReadModel):
     currency: str
     is_active: bool
     wan_mode: WanMode
+    suspend_wifi: bool
     profiles: list[ServicePlanProfileRead]
     created_at: datetime
     updated_at: datetime

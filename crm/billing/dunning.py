@@ -91,7 +91,7 @@ def _suspend(session: Session, today: date, settings: dict[str, Any], actor: str
         ORDER BY s.id, i.due_on"""), {"cutoff_": today, "cutoff": cutoff}).mappings().all()
     done = []
     for row in rows:
-        lifecycle.suspend(session, row["sid"], reason=REASON, actor=actor)
+        lifecycle.suspend(session, row["sid"], reason=REASON, actor=actor, on=today)
         session.add(DunningSuspension(customer_id=row["customer_id"], subscription_id=row["sid"],
                                       invoice_id=row["invoice_id"], suspended_on=today))
         done.append(row["sid"])
@@ -114,7 +114,7 @@ def _restore(session: Session, today: date, actor: str, customer_id: int | None)
             continue
         subscription = session.get(Subscription, held.subscription_id)
         if subscription is not None and subscription.status != SubscriptionStatus.CANCELLED:
-            lifecycle.lift(session, held.subscription_id, reason=REASON, actor=actor)
+            lifecycle.lift(session, held.subscription_id, reason=REASON, actor=actor, on=today)
         held.lifted_on = today
         done.append(held.subscription_id)
     session.flush()

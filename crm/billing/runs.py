@@ -9,6 +9,15 @@ second run (or a second worker running the same run at once) creates nothing new
 Partial periods are prorated by days of service: a start or an end (cancellation) inside the
 period, and a plan change inside it (`subscription_plan_changes`: each plan for its own days).
 Suspended subscriptions are billed or skipped by the setting `billing.bill_suspended`.
+Suspended days (the suspension history, crm.lifecycle) follow `billing.suspended_days`:
+- `bill` (the default): they are billed like any other day;
+- `credit`: a day of a suspension period held only at the customer's request or by an admin is
+  not billed: the line is prorated over the days left, like a partial period, and says so. A
+  period during which non-payment or fraud held at any time (`billable`) is billed in full (the
+  history does not split a period by reason). A period still open counts up to the run's day
+  (exclusive): a postpaid period is credited to its end, a prepaid one (billed in advance) gets
+  no credit for a suspension still running. A line with no day left to bill is not written (a
+  subscription suspended for the whole period gets no invoice; its period is still claimed).
 Lines carry their plan's tax rate (percent) and tax amount; every amount is rounded by the one
 rule (money.sql_cents), and an invoice's total is the sum of its lines, so a run's total is too.
 """
@@ -48,6 +57,17 @@ def period_for(run_on: date, mode: BillingMode) -> tuple[date, date]:
 
 def due_days(session: Session) -> int:
     return int(get_setting(session, "billing.due_days", 14))
+
+
+SUSPENDED_DAYS_POLICIES = ("bill", "credit")
+
+
+def suspended_days_policy(session: Session) -> str:
+    """`billing.suspended_days`: bill suspended days (`bill`) or credit the customer's and admins' (`credit`)."""
+    value = get_setting(session, "billing.suspended_days", "bill")
+    if value not in SUSPENDED_DAYS_POLICIES:
+        raise ValueError(f"setting billing.suspended_days is {value!r}: it must be 'bill' or 'credit'")
+    return str(value)
 
 
 @dataclass
@@ -99,13 +119,33 @@ WITH changes AS (
            greatest(g.seg_start, cl.started_on) AS d_from,
            least(g.seg_end, coalesce(cl.ended_on, CAST(:pend AS date))) AS d_to
     FROM segs g JOIN _bill_claimed cl ON cl.sid = g.sid
+), credited AS (
+    -- policy `credit`: the segment's days in a suspension period that is not billable, unless a
+    -- billable period also covers the day; an open period runs up to the run's day (exclusive)
+    SELECT c.sid, c.plan_id, c.d_from, c.d_to, count(DISTINCT d.day) AS days,
+           bool_or('customer_request' = ANY(sp.reasons)) AS by_customer, bool_or('admin' = ANY(sp.reasons)) AS by_admin
+    FROM clipped c
+    JOIN subscription_suspension_periods sp
+      ON :credit AND sp.subscription_id = c.sid AND NOT sp.billable
+     AND sp.started_on <= c.d_to AND coalesce(sp.ended_on, CAST(:run_on AS date)) > c.d_from
+    CROSS JOIN LATERAL generate_series(greatest(sp.started_on, c.d_from),
+                                       least(coalesce(sp.ended_on, CAST(:run_on AS date)) - 1, c.d_to),
+                                       interval '1 day') AS d(day)
+    WHERE NOT EXISTS (SELECT 1 FROM subscription_suspension_periods b
+                      WHERE b.subscription_id = c.sid AND b.billable AND b.started_on <= d.day
+                        AND coalesce(b.ended_on, CAST(:run_on AS date)) > d.day)
+    GROUP BY c.sid, c.plan_id, c.d_from, c.d_to
 ), priced AS (
     SELECT c.sid, c.customer_id, c.plan_id, p.name AS plan_name, p.currency, c.d_from, c.d_to,
-           (c.d_to - c.d_from + 1) AS days,
-           {sql_cents("p.price * (c.d_to - c.d_from + 1) / :pdays")} AS amount,
+           (c.d_to - c.d_from + 1) - coalesce(cr.days, 0) AS days,
+           coalesce(cr.days, 0) AS suspended_days,
+           CASE WHEN cr.by_customer AND cr.by_admin THEN 'at the customer''s request or by an admin'
+                WHEN cr.by_admin THEN 'by an admin' ELSE 'at the customer''s request' END AS suspended_why,
+           {sql_cents("p.price * ((c.d_to - c.d_from + 1) - coalesce(cr.days, 0)) / :pdays")} AS amount,
            coalesce(tr.rate, 0) AS tax_rate
     FROM clipped c JOIN service_plans p ON p.id = c.plan_id LEFT JOIN tax_rates tr ON tr.id = p.tax_rate_id
-    WHERE c.d_to >= c.d_from
+    LEFT JOIN credited cr ON cr.sid = c.sid AND cr.plan_id = c.plan_id AND cr.d_from = c.d_from AND cr.d_to = c.d_to
+    WHERE c.d_to >= c.d_from AND (c.d_to - c.d_from + 1) - coalesce(cr.days, 0) > 0
 )
 SELECT priced.*, {sql_cents("amount * tax_rate / 100")} AS tax_amount FROM priced
 """
@@ -133,7 +173,11 @@ _INVOICES = [
                                   tax_rate, tax_amount, period_start, period_end)
        SELECT inv.id, l.sid, l.plan_id,
               left(l.plan_name || ', ' || l.d_from || ' to ' || l.d_to
-                   || CASE WHEN l.days < :pdays THEN ' (' || l.days || '/' || :pdays || ' days)' ELSE '' END, 300),
+                   || CASE WHEN l.suspended_days > 0
+                           THEN ' (' || l.days || ' of ' || :pdays || ' days, ' || l.suspended_days
+                                || CASE WHEN l.suspended_days = 1 THEN ' day' ELSE ' days' END
+                                || ' suspended ' || l.suspended_why || ')'
+                           WHEN l.days < :pdays THEN ' (' || l.days || '/' || :pdays || ' days)' ELSE '' END, 300),
               1, l.amount, l.amount, l.tax_rate, l.tax_amount, l.d_from, l.d_to
        FROM _bill_lines l JOIN _bill_invoices inv ON inv.customer_id = l.customer_id AND inv.currency = l.currency
        ORDER BY inv.id, l.d_from""",
@@ -162,6 +206,7 @@ def _run(session: Session, run_on: date, actor: str, *, issue: bool, sample: boo
     if run_on.day > MAX_BILLING_DAY:
         return RunResult(None, run_on, None, issued=issue)
     bill_suspended = bool(get_setting(session, "billing.bill_suspended", True))
+    credit = suspended_days_policy(session) == "credit"
     run = BillingRun(run_on=run_on, billing_day=run_on.day, actor=actor, issued=issue)
     session.add(run)
     session.flush()
@@ -169,7 +214,8 @@ def _run(session: Session, run_on: date, actor: str, *, issue: bool, sample: boo
     for mode in (BillingMode.PREPAID, BillingMode.POSTPAID):
         pstart, pend = period_for(run_on, mode)
         params = {"pstart": pstart, "pend": pend, "pdays": (pend - pstart).days + 1, "run_id": run.id,
-                  "mode": mode.value, "day": run_on.day, "bill_suspended": bill_suspended}
+                  "mode": mode.value, "day": run_on.day, "bill_suspended": bill_suspended,
+                  "credit": credit, "run_on": run_on}
         claimed = conn.execute(text(
             "INSERT INTO billing_items (subscription_id, period_start, period_end, billing_run_id)"
             + _BILLABLE + " ON CONFLICT (subscription_id, period_start) DO NOTHING"), params).rowcount
