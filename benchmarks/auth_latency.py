@@ -60,10 +60,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_api(source: Path, url: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_api(source: Path, url: str, env: dict[str, str],
+              api_processes: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`ponstack up --no-worker` from `source` on a free port; `api_processes`: its
+    `--api-processes` (None: the option is not passed, as an older revision lacks it)."""
     port = free_port()
+    processes = [] if api_processes is None else ["--api-processes", str(api_processes)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "ponstack", "up", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "ponstack", "up", "--no-worker", "--port", str(port), *processes],
         cwd=source, env={**env, "DATABASE_URL": url, "PYTHONPATH": str(source)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

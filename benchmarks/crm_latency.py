@@ -4,18 +4,23 @@ process (uvicorn) on loopback, CLIENTS concurrent clients each sending its share
 in turn over the endpoints (so they run mixed, as in real use), with an admin's API token.
 
     python -m benchmarks.crm_latency [--customers 100000] [--clients 10] [--requests 3000]
+                                     [--api-processes N]
 
-Prints the median and p99 per endpoint (goal: p99 under 100 ms), the machine's load, the CPU
-time the API process spent per request (it serves from one process: its CPU bounds the rate),
-and the same figures for `GET /auth/me` (authentication and the framework, no list: the floor
-under any list's latency in this setup).
+Two APIs on the same database, measured one after the other in the same run: `ponstack up` with
+one API process and with N (--api-processes, default the CPUs, 2 to 4). For each: the median and
+p99 per endpoint (goal: p99 under 100 ms), the machine's load, the CPU time the API's processes
+spent per request (one process is bound by one CPU: the GIL), and the same figures for
+`GET /auth/me` (authentication and the framework, no list: the floor under any list's latency in
+this setup); then the two side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
+import subprocess
 import threading
 import time
 from collections import defaultdict
@@ -111,13 +116,39 @@ def terms(url: str) -> dict[str, list[str]]:
     return {"customers": customer_terms, "serials": serial_terms}
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """User + system CPU seconds so far of a process and of each of its live descendants (the
+    API processes of `ponstack up --api-processes N`), by pid; Linux /proc, empty elsewhere."""
+    def own(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        found = {pid: own(pid)}
     except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return {}
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children[int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    pending = list(children.get(pid, []))
+    while pending:
+        child = pending.pop()
+        pending += children.get(child, [])
+        try:
+            found[child] = own(child)
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds so far of a process and its live descendants (None without /proc)."""
+    found = cpu_by_process(pid)
+    return sum(found.values()) if found else None
 
 
 def run(base: str, token: str, clients: int, requests: int, words: dict[str, list[str]],
@@ -165,52 +196,110 @@ def run(base: str, token: str, clients: int, requests: int, words: dict[str, lis
     return results
 
 
+def machine_cpu_seconds() -> tuple[float, float] | None:
+    """(CPU seconds busy, CPU seconds of postgres processes) so far, over the whole machine (Linux)."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = (sum(ticks[:8]) - ticks[3] - ticks[4]) / hz  # all but idle and iowait
+    postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+                if head.endswith("(postgres"):
+                    fields = tail.split()
+                    postgres += (int(fields[11]) + int(fields[12])) / hz
+            except (OSError, ValueError):
+                continue
+    return busy, postgres
+
+
+def measure(label: str, process: subprocess.Popen[bytes], base: str, token: str, clients: int, requests: int,
+            words: dict[str, list[str]]) -> dict[str, list[float]]:
+    """One API's figures, printed; returns the samples per endpoint (the floor's included)."""
+    load_before = os.getloadavg()
+    machine_before, client_before = machine_cpu_seconds(), time.process_time()
+    split_before = cpu_by_process(process.pid)
+    cpu_before = cpu_seconds(process.pid)
+    started = time.perf_counter()
+    results = run(base, token, clients, requests, words)
+    wall = time.perf_counter() - started
+    cpu_after = cpu_seconds(process.pid)
+    split_after = cpu_by_process(process.pid)
+    machine_after, client_after = machine_cpu_seconds(), time.process_time()
+    load_after = os.getloadavg()
+    floor = run(base, token, clients, requests // 3, words, floor=True)
+    floor_cpu_after = cpu_seconds(process.pid)
+    print(f"\n== {label}: {requests} requests in {wall:.1f} s ({requests / wall:.0f} requests/s)")
+    print(f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+          f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; {os.cpu_count()} CPUs")
+    if cpu_before is not None and cpu_after is not None:
+        print(f"API CPU (all its processes): {(cpu_after - cpu_before) * 1000 / requests:.2f} ms per request "
+              f"({(cpu_after - cpu_before) / wall:.2f} of a CPU)")
+        if len(split_after) > 1:
+            shares = sorted(((split_after[p] - split_before.get(p, 0.0)) / wall for p in split_after), reverse=True)
+            print("API CPU by process (the busiest first): " + ", ".join(f"{share:.2f}" for share in shares))
+        if machine_before is not None and machine_after is not None:
+            busy, postgres = (after - before for before, after in zip(machine_before, machine_after, strict=True))
+            api, client = cpu_after - cpu_before, client_after - client_before
+            print(f"CPUs busy {busy / wall:.2f} of {os.cpu_count()}: the API {api / wall:.2f}, PostgreSQL "
+                  f"{postgres / wall:.2f}, this benchmark's clients {client / wall:.2f}, anything else "
+                  f"{max(0.0, busy - api - postgres - client) / wall:.2f}")
+    print(f"{'':32} {'requests':>8} {'median ms':>10} {'p99 ms':>8}")
+    for name, samples in [*results.items(), *floor.items()]:
+        print(f"{name:32} {len(samples):8} {statistics.median(samples):10.2f} {p99(samples):8.2f}")
+    if cpu_after is not None and floor_cpu_after is not None:
+        floor_requests = sum(len(samples) for samples in floor.values())
+        print(f"(the floor: {(floor_cpu_after - cpu_after) * 1000 / floor_requests:.2f} ms of API CPU per request)")
+    return {**results, **floor}
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000, help="and as many ONUs")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--requests", type=int, default=3000, help="in all, over the endpoints")
+    parser.add_argument("--api-processes", type=int, default=max(2, min(4, os.cpu_count() or 1)),
+                        help="the API processes of the second `ponstack up` (the first has one)")
     args = parser.parse_args()
 
     env = {**os.environ, "PONSTACK_LOG_LEVEL": "WARNING"}
     env.setdefault("PONSTACK_SECRET_KEY", Fernet.generate_key().decode())
     os.environ["PONSTACK_SECRET_KEY"] = env["PONSTACK_SECRET_KEY"]
     admin, url = empty_database()
-    process = None
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        process, base = start_api(REPO, url, env)  # `ponstack up` migrates the database to its head
+        apis = []
+        for count in (1, args.api_processes):  # one after the other: the first migrates the database
+            process, base = start_api(REPO, url, env, api_processes=count)
+            processes.append(process)
+            apis.append((f"`ponstack up --api-processes {count}`", process, base))
         seconds = seed(url, args.customers)
         from tests.fixtures import make_user
 
         token = make_user(url, "bench", "admin")
         words = terms(url)
-        load_before = os.getloadavg()
-        cpu_before = cpu_seconds(process.pid)
-        started = time.perf_counter()
-        results = run(base, token, args.clients, args.requests, words)
-        wall = time.perf_counter() - started
-        cpu_after = cpu_seconds(process.pid)
-        load_after = os.getloadavg()
-        floor_cpu = cpu_seconds(process.pid)
-        floor = run(base, token, args.clients, args.requests // 3, words, floor=True)
-        floor_cpu_after = cpu_seconds(process.pid)
+        gc.collect()
+        gc.freeze()  # this process's own full collections (~100 ms here) would stall all its clients at once
         print(f"\n{args.customers} customers and {args.customers} ONUs (seeded in {seconds:.1f} s), "
-              f"{args.clients} concurrent clients on loopback, {args.requests} requests in {wall:.1f} s")
-        print(f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
-              f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; {os.cpu_count()} CPUs")
-        if cpu_before is not None and cpu_after is not None:
-            print(f"API process CPU: {(cpu_after - cpu_before) * 1000 / args.requests:.2f} ms per request "
-                  f"({(cpu_after - cpu_before) / wall:.2f} of a CPU)")
-        print(f"{'':32} {'requests':>8} {'median ms':>10} {'p99 ms':>8}")
-        for label, samples in [*results.items(), *floor.items()]:
-            median = statistics.median(samples)
-            p99 = statistics.quantiles(samples, n=100)[98]
-            print(f"{label:32} {len(samples):8} {median:10.2f} {p99:8.2f}")
-        if floor_cpu is not None and floor_cpu_after is not None:
-            floor_requests = sum(len(samples) for samples in floor.values())
-            print(f"(the floor: {(floor_cpu_after - floor_cpu) * 1000 / floor_requests:.2f} ms of API CPU per request)")
+              f"{args.clients} concurrent clients on loopback, the same database for both APIs")
+        figures = {label: measure(label, process, base, token, args.clients, args.requests, words)
+                   for label, process, base in apis}
+        one_samples, many_samples = figures.values()
+        print(f"\n{'p99 ms (median ms)':32} {'1 process':>18} {f'{args.api_processes} processes':>18}")
+        for name in one_samples:
+            cells = [f"{p99(s[name]):8.1f} ({statistics.median(s[name]):6.1f})" for s in (one_samples, many_samples)]
+            print(f"{name:32} {cells[0]:>18} {cells[1]:>18}")
+        print("(goal: p99 under 100 ms)")
     finally:
-        if process is not None:
+        for process in processes:
             process.terminate()
             process.wait(timeout=30)
         drop_database(admin, url)

@@ -16,6 +16,18 @@ def _env_float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -26,6 +38,8 @@ class Settings:
     migration_lock_timeout: float = 60.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_processes: int = 1  # processes serving the API (`ponstack up`); the worker and lab stay in one
+    api_access_log: bool = False  # uvicorn's line per request (costs CPU on every request)
     worker_heartbeat_s: float = 10.0  # a worker's sign of life in the queue's table
     worker_stalled_after_s: float = 30.0  # no sign of life that long: its jobs are put back in the queue
 
@@ -40,6 +54,8 @@ class Settings:
             migration_lock_timeout=_env_float("PONSTACK_MIGRATION_LOCK_TIMEOUT", 60.0),
             api_host=os.environ.get("PONSTACK_API_HOST", "127.0.0.1"),
             api_port=int(os.environ.get("PONSTACK_API_PORT", "8000")),
+            api_processes=_env_int("PONSTACK_API_PROCESSES", 1),
+            api_access_log=_env_bool("PONSTACK_API_ACCESS_LOG", False),
             worker_heartbeat_s=_env_float("PONSTACK_WORKER_HEARTBEAT_S", 10.0),
             worker_stalled_after_s=_env_float("PONSTACK_WORKER_STALLED_AFTER_S", 30.0),
         )

@@ -120,15 +120,43 @@ def cmd_up(args: argparse.Namespace) -> None:
     ensure_first_admin(url, settings)  # the embedded development default only
     import uvicorn
 
-    from api.app import create_app
     from ponstack.worker import BackgroundWorker
 
+    processes = args.api_processes if args.api_processes is not None else settings.api_processes
+    if processes < 1:
+        raise CommandError(f"--api-processes must be at least 1 (got {processes})", EXIT_CONFIG)
+    host, port = args.host or settings.api_host, args.port or settings.api_port
     lab = _start_lab(url, args) if args.lab else None
     worker = None if args.no_worker else BackgroundWorker(url, args.concurrency).start()
-    app = create_app(url, started_at=started, worker=worker.state if worker else None)
+    publisher = None
     try:
-        uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port, log_level="info")
+        if processes == 1:
+            from api.app import create_app
+            from ponstack.serve import freeze_startup_objects
+
+            app = create_app(url, started_at=started, worker=worker.state if worker else None)
+            freeze_startup_objects()
+            uvicorn.run(app, host=host, port=port, log_level="info", access_log=settings.api_access_log)
+        else:
+            # N spawned API processes, each on a socket of its own, build the app from the
+            # environment (ponstack.serve); the worker and the lab stay here, and the worker's
+            # state reaches the API processes through a file.
+            from ponstack import serve
+
+            os.environ["DATABASE_URL"] = url
+            os.environ[serve.STARTED_AT_ENV] = repr(started)
+            if worker is not None:
+                publisher = serve.WorkerStatusPublisher(worker.state).start()
+                os.environ[serve.WORKER_STATUS_ENV] = str(publisher.path)
+            else:
+                os.environ.pop(serve.WORKER_STATUS_ENV, None)
+            try:
+                serve.run_api_processes(processes, host, port, settings.api_access_log)
+            except OSError as exc:  # the port in use, or an address that cannot be bound
+                raise CommandError(str(exc), EXIT_CONFIG) from exc
     finally:
+        if publisher is not None:
+            publisher.stop()
         if worker is not None:
             worker.stop()
         if lab is not None:
@@ -301,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lab", action="store_true", help="also start a demo lab of simulated OLTs")
     p.add_argument("--no-worker", action="store_true", help="serve the API only (run `ponstack worker` apart)")
     p.add_argument("--concurrency", type=int, default=20, help="device jobs run at once (different OLTs)")
+    p.add_argument("--api-processes", type=int, default=None, metavar="N",
+                   help="serve the API from N processes (default PONSTACK_API_PROCESSES, else 1); "
+                        "the worker and the lab stay in this one")
     _lab_options(p)
     p.set_defaults(func=cmd_up)
 
