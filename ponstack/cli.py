@@ -189,7 +189,23 @@ def _start_lab(url: str, args: argparse.Namespace) -> Any:
     if demo.acs is not None:
         print(f"lab: GenieACS NBI emulator on {demo.acs.url} with one CPE per lab ONU (the platform's ACS)",
               file=sys.stderr)
+    _discover_now(url, [olt.name for olt in demo.olts])
     return demo
+
+
+def _discover_now(url: str, olt_names: list[str]) -> None:
+    """The lab's OLTs show their unconfigured ONUs at once (the scheduled discovery would take
+    `discovery.interval_s`): a discovery job each, run by the worker like any other."""
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from oms.models import JobKind, Olt
+    from oms.services import request_olt_job
+
+    with session_scope(url) as session:
+        olt_ids = list(session.scalars(select(Olt.id).where(Olt.name.in_(olt_names))))
+    for olt_id in olt_ids:
+        request_olt_job(url, olt_id, JobKind.DISCOVER, "lab")
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -3,6 +3,8 @@
 - ``ponstack.schedule_polls`` (every minute): queue the status/optical polls that are due.
 - ``ponstack.snmp_poll_olt``: poll one OLT (or some of its ONUs) through the Nornir task.
 - ``ponstack.prune_history`` (daily): drop ONU samples older than the retention setting.
+- ``ponstack.schedule_discoveries`` (every minute): queue the OLT discoveries (autofind) that are
+  due (oms.discovery_schedule).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import update
 
 from core.db import current_database_url, session_scope
 from core.queue import base_app
+from oms.discovery_schedule import schedule_due_discoveries
 from oms.models import Olt, PollStatus
 from oms.monitoring.scheduling import (
     PRUNE_HISTORY,
@@ -39,6 +42,18 @@ def schedule_polls(timestamp: int) -> dict[str, int]:
     if deferred:
         log.info("SNMP polls due: %d, queued: %d (the rest were already waiting)", len(deferred), queued)
     return {"due": len(deferred), "queued": queued}
+
+
+SCHEDULE_DISCOVERIES = "ponstack.schedule_discoveries"
+
+
+@base_app.periodic(cron="* * * * *", queueing_lock=SCHEDULE_DISCOVERIES)
+@base_app.task(name=SCHEDULE_DISCOVERIES, pass_context=False)
+def schedule_discoveries(timestamp: int) -> dict[str, int]:
+    jobs = schedule_due_discoveries(current_database_url(), datetime.now(UTC))
+    if jobs:
+        log.info("discoveries due: %d queued", len(jobs))
+    return {"queued": len(jobs)}
 
 
 @base_app.task(name=SNMP_POLL_OLT, pass_context=False)

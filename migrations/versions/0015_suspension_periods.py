@@ -1,6 +1,7 @@
 """suspension history: a period per suspension (first reason added to last reason lifted), and
 the billing policy for suspended days (`billing.suspended_days`: bill or credit); a plan's
-`suspend_wifi` (a suspension also turns the CPE's Wi-Fi off through the ACS)
+`suspend_wifi` (a suspension also turns the CPE's Wi-Fi off through the ACS); the interval of the
+scheduled discovery (`discovery.interval_s`)
 
 Revision ID: 0015
 Revises: 0014
@@ -23,6 +24,8 @@ SETTINGS = [
     ("billing.suspended_days", "bill",
      "days a subscription is suspended: 'bill' them, or 'credit' those suspended only at the customer's "
      "request or by an admin (non-payment and fraud suspensions are always billed)"),
+    ("discovery.interval_s", 300,
+     "seconds between the worker's discoveries (autofind) of each active OLT; 0: only when asked"),
 ]
 
 
