@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from nornir.core.task import Result, Task
 from pysnmp.entity.engine import SnmpEngine
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import session_scope
@@ -198,6 +198,8 @@ class PollPlan:
     entries: list[OidMapEntry]
     #: for a "poll now" of single ONUs: their positions (None: the whole OLT)
     positions: list[Position] | None = None
+    #: ONUs configured on the OLT (with an ONU id on a port): none, and its ONU tables are empty
+    onus_configured: int = 0
     missing_onus: list[int] = field(default_factory=list)
 
 
@@ -243,6 +245,8 @@ def load_plan(session: Session, olt_id: int, onu_ids: Sequence[int] | None = Non
     if not entries:
         raise NotPollable(f"OLT {olt.name}: no SNMP OID maps for vendor family {_plain(olt.family)}")
     plan = PollPlan(olt.id, olt.name, target_for_olt(olt, settings), entries)
+    plan.onus_configured = session.scalar(select(func.count()).select_from(Onu).where(
+        Onu.olt_id == olt.id, Onu.onu_index.is_not(None))) or 0
     if onu_ids is not None:
         found = _onu_positions(session, olt.id, onu_ids)
         if not found:
@@ -259,7 +263,7 @@ async def _poll(plan: PollPlan, poll_class: str) -> PollResult:
     engine = engine_for_loop()
     try:
         if plan.positions is None:
-            return await poll_olt(engine, plan.target, plan.entries, poll_class)
+            return await poll_olt(engine, plan.target, plan.entries, poll_class, no_onus=plan.onus_configured == 0)
         return await get_instances(engine, plan.target, plan.entries, poll_class, plan.positions)
     except Exception as exc:  # a bug or an unexpected library error: recorded against this OLT only
         return _failed_result(plan, poll_class, "internal", f"{type(exc).__name__}: {exc}")

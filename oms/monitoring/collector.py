@@ -32,7 +32,7 @@ from pysnmp.proto.api import v2c
 
 from oms.models import PollClass, PollStatus
 from oms.monitoring.fastv2c import ERROR_STATUS, GET, GETBULK, Marker, Oid, V2cClient, V2cTimeout
-from oms.monitoring.indexes import BadIndex, Position, Suffix, decode_index
+from oms.monitoring.indexes import INDEX_FORMATS, BadIndex, Position, Suffix, decode_index
 from oms.monitoring.oidmap import OidMapEntry, Reading, decode_value, validate_entry
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -500,9 +500,11 @@ async def _poll_scalars(session: _Session, entries: list[OidMapEntry], result: P
 
 
 async def poll_olt(
-    engine: SnmpEngine, target: SnmpTarget, entries: Iterable[OidMapEntry], poll_class: str | PollClass
+    engine: SnmpEngine, target: SnmpTarget, entries: Iterable[OidMapEntry], poll_class: str | PollClass,
+    no_onus: bool = False,
 ) -> PollResult:
-    """Poll one OLT for one poll class. Device faults end up in result.errors, never raised."""
+    """Poll one OLT for one poll class. Device faults end up in result.errors, never raised.
+    `no_onus`: the OLT has no ONU configured yet, so its ONU tables are expected empty."""
     poll_class = str(getattr(poll_class, "value", poll_class))
     result = PollResult(target=target.label, poll_class=poll_class, started_at=datetime.now(UTC))
     usable = _usable_entries(entries, poll_class, result)
@@ -522,7 +524,7 @@ async def poll_olt(
         await asyncio.gather(*tasks)
     finally:
         session.close()
-    empty_tables_are_not_errors(result, columns)
+    empty_tables_are_not_errors(result, columns, no_onus)
     result.finished_at = datetime.now(UTC)
     return result
 
@@ -530,17 +532,19 @@ async def poll_olt(
 EMPTY_WALK = "no_such_object"
 
 
-def empty_tables_are_not_errors(result: PollResult, columns: list[OidMapEntry]) -> None:
+def empty_tables_are_not_errors(result: PollResult, columns: list[OidMapEntry], no_onus: bool = False) -> None:
     """A table whose columns (two or more) all walked empty has no rows: an OLT with no ONUs
-    yet, not a fault. One empty column beside columns with rows stays an error (a column the
-    device lacks, or a wrong OID)."""
+    yet, not a fault; so is an empty ONU table (one column too) of an OLT with no ONU configured
+    (`no_onus`). One empty column beside columns with rows stays an error (a column the device
+    lacks, or a wrong OID)."""
     by_table: dict[str, list[OidMapEntry]] = {}
     for entry in columns:
         by_table.setdefault(entry.index_format, []).append(entry)
     for index_format, entries in by_table.items():
         oids = {e.oid for e in entries}
         empty = {e.oid for e in result.errors if e.kind == EMPTY_WALK and e.oid in oids}
-        if len(oids) >= 2 and empty == oids:
+        expected_empty = no_onus and index_format in INDEX_FORMATS and INDEX_FORMATS[index_format].level == "onu"
+        if empty == oids and (len(oids) >= 2 or expected_empty):
             result.errors = [e for e in result.errors if not (e.kind == EMPTY_WALK and e.oid in oids)]
             result.empty_tables.append(index_format)
 

@@ -9,7 +9,7 @@ from oms.models import PollStatus
 from oms.monitoring.collector import MetricError, PollResult, empty_tables_are_not_errors
 from oms.monitoring.oidmap import OidMapEntry
 
-ONU_TABLE = "gpon_onu"
+ONU_TABLE = "huawei_gpon_onu"
 
 
 def column(metric: str, oid: str, index_format: str = ONU_TABLE) -> OidMapEntry:
@@ -45,3 +45,12 @@ def test_other_faults_of_an_empty_table_stay() -> None:
     result = PollResult("OLT-1", "status", datetime.now(UTC), errors=[timeout, empty(cause)])
     empty_tables_are_not_errors(result, [status, cause])
     assert [e.kind for e in result.errors] == ["timeout", "no_such_object"]
+
+
+def test_an_olt_with_no_onu_configured_expects_even_one_empty_onu_column() -> None:
+    rx = column("onu_rx_power", "1.3.6.1.9.10")
+    port = column("pon_port_status", "1.3.6.1.9.11", "if_index")
+    for no_onus, left in ((True, ["pon_port_status"]), (False, ["onu_rx_power", "pon_port_status"])):
+        result = PollResult("OLT-1", "optical", datetime.now(UTC), errors=[empty(rx), empty(port)])
+        empty_tables_are_not_errors(result, [rx, port], no_onus=no_onus)
+        assert sorted(e.metric for e in result.errors) == left, "a port table is never expected empty"
