@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from acs.validation import Passphrase, Ssid
-from core.inputs import Id, InputModel, IsoDate, IsoDateTime, LongText, PatchModel
+from core.inputs import Id, InputModel, IsoDate, LongText, PatchModel
 from core.models import VendorFamily
 from crm.models import (
     CustomerStatus,
@@ -273,14 +273,7 @@ class SubscriptionRead(ReadModel):
         return {**columns, "has_pppoe_password": data.pppoe_password is not None}
 
 
-# --- invoices ------------------------------------------------------------------
-
-
-class InvoiceLineIn(InputModel):
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    quantity: Quantity = Decimal(1)
-    unit_price: Money  # negative for discounts
-    subscription_id: Id | None = None
+# --- invoices (as audit snapshots read them; crm.billing has the billing API's own) ---
 
 
 class InvoiceLineRead(ReadModel):
@@ -290,32 +283,6 @@ class InvoiceLineRead(ReadModel):
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
-
-
-class InvoiceCreate(InputModel):
-    """Without `number` the invoice is numbered INV-<id>."""
-
-    customer_id: Id
-    number: Code | None = None
-    currency: Currency = "USD"
-    due_on: IsoDate | None = None
-    lines: list[InvoiceLineIn] = []
-
-
-class InvoiceUpdate(PatchModel):
-    """Only draft invoices change; `lines`, when sent, replaces all lines."""
-
-    nullable = frozenset({"due_on"})
-
-    number: Code | None = None
-    currency: Currency | None = None
-    due_on: IsoDate | None = None
-    lines: list[InvoiceLineIn] | None = None
-
-
-class InvoiceIssue(InputModel):
-    issued_on: IsoDate | None = None
-    due_on: IsoDate | None = None
 
 
 class InvoiceRead(ReadModel):
@@ -342,27 +309,6 @@ class InvoiceRead(ReadModel):
 
 
 # --- payments ------------------------------------------------------------------
-
-
-class PaymentCreate(InputModel):
-    """`customer_id` may be left out when `invoice_id` names the invoice paid;
-    `currency` defaults to the invoice's."""
-
-    customer_id: Id | None = None
-    invoice_id: Id | None = None
-    amount: Amount
-    currency: Currency | None = None
-    method: PaymentMethod
-    reference: Annotated[str, StringConstraints(max_length=100)] = ""
-    received_at: IsoDateTime | None = None
-
-
-class PaymentUpdate(PatchModel):
-    """Amount, customer and invoice are fixed: delete and re-enter a wrong payment."""
-
-    method: PaymentMethod | None = None
-    reference: Annotated[str, StringConstraints(max_length=100)] | None = None
-    received_at: IsoDateTime | None = None
 
 
 class PaymentRead(ReadModel):
