@@ -81,7 +81,7 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
-    install_console(app)
     install_error_handlers(app)
+    install_console(app)  # after: its pages answer domain errors in HTML, the API's handler the rest
     install_openapi(app)
     return app

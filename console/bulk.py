@@ -19,10 +19,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from console.job_pages import BIGINT_MAX, sse_response
-from console.web import page_error, render, templates, viewer
+from console.web import render, templates, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError
 from core.inputs import INT4_MAX
 from oms.api import provisioning
 from oms.errors import NotFound, OmsError
@@ -45,10 +44,7 @@ class InvalidSelection(OmsError):
 @router.get("/console/bulk")
 def bulk_page(request: Request, who: Principal = viewer(P.ONU_PROVISION)) -> HTMLResponse:
     """The unconfigured ONUs the user may authorize, to tick; optionally of one OLT."""
-    try:
-        olt_id = _olt_filter(request.query_params.get("olt_id", ""))
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    olt_id = _olt_filter(request.query_params.get("olt_id", ""))
     with session_scope() as session:
         candidates = _candidates(session, who, olt_id)
         every_olt: Select[*tuple[Any, ...]] = select(Olt.id, Olt.name)
@@ -88,10 +84,7 @@ def _candidates(session: Session, who: Principal, olt_id: int | None) -> list[tu
 def bulk_preview(request: Request, who: Principal = viewer(P.ONU_PROVISION)) -> HTMLResponse:
     """The whole plan of the ticked ONUs (the bulk API's dry run), and the button that runs it."""
     serials = request.query_params.getlist("serial")
-    try:
-        preview = _dry_run(serials, who)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    preview = _dry_run(serials, who)
     runnable = [p.serial for p in preview.plans if p.error is None]
     # the run sends exactly this selection back with the preview's token: the API refuses it
     # (409, naming what changed) if an ONU left or joined it or changed state meanwhile
@@ -118,26 +111,20 @@ def latest_run(request: Request, who: Principal = viewer(P.ONU_PROVISION)) -> Re
         run_id = session.scalar(select(BulkRun.id).where(BulkRun.requested_by == who.username)
                                 .order_by(BulkRun.id.desc()).limit(1))
     if run_id is None:
-        return page_error(request, who, NotFound("you have not run any bulk action yet"))
+        raise NotFound("you have not run any bulk action yet")
     return RedirectResponse(f"/console/bulk/runs/{run_id}", status_code=303)
 
 
 @router.get("/console/bulk/runs/{run_id}")
 def run_page(request: Request, run_id: int, who: Principal = viewer(P.NETWORK_READ)) -> HTMLResponse:
-    try:
-        run = _run(run_id, who)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    run = _run(run_id, who)
     return render(request, "bulk_run.html", who, title=f"Bulk run {run_id}", run=run, progress=_run_html(run))
 
 
 @router.get("/console/bulk/runs/{run_id}/stream")
 async def run_stream(request: Request, run_id: int, who: Principal = viewer(P.NETWORK_READ)) -> Response:
     """SSE: the run's per-ONU progress until every job is final (then `done`)."""
-    try:
-        first = await run_in_threadpool(_run, run_id, who)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    first = await run_in_threadpool(_run, run_id, who)
 
     def snapshot() -> tuple[bool, str]:
         run = _run(run_id, who)

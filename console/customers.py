@@ -23,10 +23,9 @@ from pydantic import ValidationError
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from console.web import Listing, list_window, page_error, render, viewer
+from console.web import Listing, list_window, render, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError
 from core.models import User
 from core.paging import count_of
 from crm import filters, search, tickets
@@ -116,10 +115,7 @@ def _age(read_at: datetime | None, now: datetime) -> float | None:
 
 @router.get("/console/customers")
 def customer_list(request: Request, who: Principal = viewer(P.CRM_READ)) -> HTMLResponse:
-    try:
-        query = _filter(filters.CustomerFilter, request, ("q", "status"))
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    query = _filter(filters.CustomerFilter, request, ("q", "status"))
     sort_keys = (*CUSTOMER_SORTS, "relevance") if query.q else tuple(CUSTOMER_SORTS)
     sort, descending, offset, limit = list_window(request, sort_keys, "relevance" if query.q else "name")
     with session_scope() as session:
@@ -191,21 +187,18 @@ def _newest(session: Session, stmt: Select[Any], id_column: Any) -> tuple[list[A
 
 @router.get("/console/customers/{customer_id}")
 def customer_page(request: Request, customer_id: int, who: Principal = viewer(P.CRM_READ)) -> HTMLResponse:
-    try:
-        with session_scope() as session:
-            customer = get_or_404(session, Customer, customer_id)
-            context: dict[str, Any] = {"customer": customer,
-                                       "subscriptions": _subscription_rows(session, customer.id, who)}
-            context["tickets"], context["ticket_count"] = _newest(
-                session, select(Ticket).where(Ticket.customer_id == customer.id), Ticket.id)
-            if who.can(P.BILLING_READ):
-                context.update(_billing_context(session, customer.id))
-            if who.can(P.CRM_WRITE):
-                context["plans"] = list(session.scalars(select(ServicePlan).where(ServicePlan.is_active.is_(True))
-                                                        .order_by(ServicePlan.name)))
-                context["waiting_serials"] = _waiting_serials(session, who)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    with session_scope() as session:
+        customer = get_or_404(session, Customer, customer_id)
+        context: dict[str, Any] = {"customer": customer,
+                                   "subscriptions": _subscription_rows(session, customer.id, who)}
+        context["tickets"], context["ticket_count"] = _newest(
+            session, select(Ticket).where(Ticket.customer_id == customer.id), Ticket.id)
+        if who.can(P.BILLING_READ):
+            context.update(_billing_context(session, customer.id))
+        if who.can(P.CRM_WRITE):
+            context["plans"] = list(session.scalars(select(ServicePlan).where(ServicePlan.is_active.is_(True))
+                                                    .order_by(ServicePlan.name)))
+            context["waiting_serials"] = _waiting_serials(session, who)
     return render(request, "customers_page.html", who, title=customer.name, ago=ago, **context,
                   suspension_reasons=list(SuspensionReason), payment_methods=list(PaymentMethod),
                   ticket_categories=list(TicketCategory), ticket_priorities=list(TicketPriority))
@@ -233,10 +226,7 @@ def _billing_context(session: Session, customer_id: int) -> dict[str, Any]:
 
 @router.get("/console/subscriptions")
 def subscription_list(request: Request, who: Principal = viewer(P.CRM_READ)) -> HTMLResponse:
-    try:
-        query = _filter(filters.SubscriptionFilter, request, ("status", "plan_id", "customer_id"))
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    query = _filter(filters.SubscriptionFilter, request, ("status", "plan_id", "customer_id"))
     sort, descending, offset, limit = list_window(request, tuple(SUBSCRIPTION_SORTS), "id", True)
     with session_scope() as session:
         stmt = query.statement()
@@ -281,10 +271,7 @@ def _reasons_by_subscription(session: Session, ids: list[int]) -> dict[int, list
 
 @router.get("/console/tickets")
 def ticket_list(request: Request, who: Principal = viewer(P.CRM_READ)) -> HTMLResponse:
-    try:
-        query = _filter(filters.TicketFilter, request, TICKET_FILTERS)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    query = _filter(filters.TicketFilter, request, TICKET_FILTERS)
     sort, descending, offset, limit = list_window(request, tuple(TICKET_SORTS), "id", True)
     with session_scope() as session:
         stmt = query.statement()
@@ -310,13 +297,10 @@ def _assignable(session: Session) -> list[tuple[int, str]]:
 
 @router.get("/console/tickets/{ticket_id}")
 def ticket_page(request: Request, ticket_id: int, who: Principal = viewer(P.CRM_READ)) -> HTMLResponse:
-    try:
-        with session_scope() as session:
-            detail = tickets.ticket_detail(session, ticket_id, who)
-            customer = session.get(Customer, detail.customer_id) if detail.customer_id else None
-            users = _assignable(session)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    with session_scope() as session:
+        detail = tickets.ticket_detail(session, ticket_id, who)
+        customer = session.get(Customer, detail.customer_id) if detail.customer_id else None
+        users = _assignable(session)
     names = dict(users)
     return render(request, "tickets_page.html", who, title=f"Ticket {detail.id}: {detail.subject}",
                   ticket=detail, customer=customer, users=users, names=names, ago=ago,

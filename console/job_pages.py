@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from console.web import page_error, render, templates, viewer
+from console.web import render, templates, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
 from core.errors import DomainError
@@ -85,10 +85,7 @@ def progress_html(view: JobView) -> str:
 
 @router.get("/console/jobs/{job_id}")
 def job_page(request: Request, job_id: int, who: Principal = viewer(P.NETWORK_READ)) -> HTMLResponse:
-    try:
-        view = load_job(who, job_id)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    view = load_job(who, job_id)
     return render(request, "job_page.html", who, title=f"Job {job_id}", view=view, job=view.job,
                   progress=progress_html(view))
 
@@ -96,10 +93,7 @@ def job_page(request: Request, job_id: int, who: Principal = viewer(P.NETWORK_RE
 @router.get("/console/jobs/{job_id}/stream")
 async def job_stream(request: Request, job_id: int, who: Principal = viewer(P.NETWORK_READ)) -> Response:
     """SSE: the job's progress every POLL_INTERVAL_S while it runs, then `done` with its end."""
-    try:
-        first = await run_in_threadpool(load_job, who, job_id)
-    except DomainError as exc:
-        return page_error(request, who, exc)  # missing or out of scope: at once, before any stream
+    first = await run_in_threadpool(load_job, who, job_id)  # missing or out of scope: at once, before any stream
 
     def snapshot() -> tuple[bool, str]:
         view = load_job(who, job_id)

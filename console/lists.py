@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from console.web import Listing, list_window, page_error, render, viewer
+from console.web import Listing, list_window, render, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError, Invalid
+from core.errors import Invalid
 from core.models import VendorFamily
 from core.paging import EXACT_COUNT_LIMIT, count_of
 from core.system_settings import get_setting
@@ -279,10 +279,7 @@ def _onu_options(session: Session, who: Principal, olt_id: int | None) -> dict[s
 
 @router.get("/console/onus")
 def onu_list(request: Request, who: Principal = viewer(Permission.NETWORK_READ)) -> HTMLResponse:
-    try:
-        flt = OnuQuery.from_request(request)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    flt = OnuQuery.from_request(request)
     sort, descending, offset, limit = list_window(request, tuple(ONU_SORTS), "id", True)
     with session_scope() as session:
         limits = signal_thresholds(session)
@@ -318,13 +315,10 @@ def _sorted_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list
 
 @router.get("/console/olts")
 def olt_list(request: Request, who: Principal = viewer(Permission.NETWORK_READ)) -> HTMLResponse:
-    try:
-        zone = _text(request, "zone", 100)
-        family = _choice(request, "family", [f.value for f in VendorFamily])
-        poll = _choice(request, "poll", [s.value for s in PollStatus])
-        q = _text(request, "q", 100)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    zone = _text(request, "zone", 100)
+    family = _choice(request, "family", [f.value for f in VendorFamily])
+    poll = _choice(request, "poll", [s.value for s in PollStatus])
+    q = _text(request, "q", 100)
     sort, descending, offset, limit = list_window(request, tuple(OLT_SORTS), "name")
     with session_scope() as session:
         limits = signal_thresholds(session)
@@ -364,12 +358,9 @@ def job_statement(who: Principal, status: str, kind: str, olt: int | None) -> Se
 
 @router.get("/console/jobs")
 def job_list(request: Request, who: Principal = viewer(Permission.NETWORK_READ)) -> HTMLResponse:
-    try:
-        status = _choice(request, "status", [s.value for s in JobStatus])
-        kind = _choice(request, "kind", [k.value for k in JobKind])
-        olt = _id(request, "olt")
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    status = _choice(request, "status", [s.value for s in JobStatus])
+    kind = _choice(request, "kind", [k.value for k in JobKind])
+    olt = _id(request, "olt")
     sort, descending, offset, limit = list_window(request, tuple(JOB_SORTS), "id", True)
     with session_scope() as session:
         stmt = job_statement(who, status, kind, olt)

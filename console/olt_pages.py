@@ -19,10 +19,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from console.web import page_error, render, viewer
+from console.web import render, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError
 from core.inputs import INT4_MAX
 from core.models import VendorFamily
 from crm.models import ServicePlan
@@ -71,15 +70,12 @@ class AuthorizeChoices:
 
 @router.get("/console/olts/{olt_id}")
 async def olt_page(request: Request, olt_id: int, who: Principal = viewer(P.NETWORK_READ)) -> HTMLResponse:
-    try:
-        if not 1 <= olt_id <= INT4_MAX:
-            raise NotFound(f"OLT {olt_id} does not exist")
-        olt: OltOut = await run_in_threadpool(olts_api.get_olt, olt_id, who)  # 404 out of scope
-        health = await run_in_threadpool(monitoring.olt_health, olt_id, None, who)
-        unconfigured: list[OnuOut] = await olts_api.unconfigured_onus(olt_id, refresh=False, wait=0.0, who=who)
-        context = await run_in_threadpool(_page_context, olt_id, olt.family, who)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    if not 1 <= olt_id <= INT4_MAX:
+        raise NotFound(f"OLT {olt_id} does not exist")
+    olt: OltOut = await run_in_threadpool(olts_api.get_olt, olt_id, who)  # 404 out of scope
+    health = await run_in_threadpool(monitoring.olt_health, olt_id, None, who)
+    unconfigured: list[OnuOut] = await olts_api.unconfigured_onus(olt_id, refresh=False, wait=0.0, who=who)
+    context = await run_in_threadpool(_page_context, olt_id, olt.family, who)
     fsp_of = {port.id: port.fsp for port in health.pon_ports}
     return render(request, "olt_page.html", who, title=olt.name, olt=olt, health=health,
                   unconfigured=unconfigured, fsp_of=fsp_of, uptime=uptime_text, **context)

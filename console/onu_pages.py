@@ -45,7 +45,7 @@ from acs.intents import intents_of
 from acs.schemas import IntentOut
 from console.job_pages import sse_event
 from console.lists import HELPERS, SignalThresholds, signal_thresholds
-from console.web import page_error, render, templates, viewer
+from console.web import render, templates, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
 from core.errors import DomainError, Invalid
@@ -296,14 +296,11 @@ def _charts(onu_id: int, hours: int, limits: SignalThresholds, label: str) -> tu
 @router.get("/console/onus/{onu_id}")
 async def onu_page(request: Request, onu_id: int, who: Principal = viewer(P.NETWORK_READ)) -> HTMLResponse:
     chosen = request.query_params.get("range", "24h")
-    try:
-        if chosen not in RANGES:
-            raise Invalid(f"bad range: it is one of {', '.join(RANGES)}, not {chosen[:20]!r}")
-        view = await run_in_threadpool(load_onu, who, onu_id)
-        hours, label = RANGES[chosen]
-        svg, tx_svg, summary = await run_in_threadpool(_charts, onu_id, hours, view.limits, label)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    if chosen not in RANGES:
+        raise Invalid(f"bad range: it is one of {', '.join(RANGES)}, not {chosen[:20]!r}")
+    view = await run_in_threadpool(load_onu, who, onu_id)
+    hours, label = RANGES[chosen]
+    svg, tx_svg, summary = await run_in_threadpool(_charts, onu_id, hours, view.limits, label)
     onu = view.onu
     return render(request, "onu_page.html", who, title=onu.name or onu.serial, view=view, onu=onu,
                   live=live_html(view), chart=svg, tx_chart=tx_svg, summary=summary, ranges=RANGES, chosen=chosen,
@@ -313,10 +310,7 @@ async def onu_page(request: Request, onu_id: int, who: Principal = viewer(P.NETW
 @router.get("/console/onus/{onu_id}/live")
 async def onu_live(request: Request, onu_id: int, who: Principal = viewer(P.NETWORK_READ)) -> Response:
     """SSE: the state/optics fragment every LIVE_INTERVAL_S, for LIVE_LIFETIME_S, then `done`."""
-    try:
-        first = await run_in_threadpool(load_onu, who, onu_id, False)
-    except DomainError as exc:
-        return page_error(request, who, exc)  # missing or out of scope: at once, before any stream
+    first = await run_in_threadpool(load_onu, who, onu_id, False)  # missing or out of scope: at once, before any stream
 
     async def events() -> AsyncIterator[str]:
         deadline = time.monotonic() + LIVE_LIFETIME_S

@@ -28,11 +28,10 @@ from sqlalchemy import select
 from acs import api as acs_api
 from acs.models import DataModel, IntentKind, Tr069Mapping
 from acs.schemas import MappingFilter, MappingOut
-from console.web import Listing, list_window, page_error, render, viewer
+from console.web import Listing, list_window, render, viewer
 from core import accounts
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.errors import DomainError
 from core.inputs import INT4_MAX
 from core.models import ApiToken, RestrictionGroup, Role, User, VendorFamily
 from core.paging import PageQuery, count_of
@@ -153,21 +152,18 @@ def _version_number(raw: str | None, known: set[int], what: str) -> int | None:
 @router.get(f"{BASE}/cli-templates/{{family}}/{{action}}")
 def cli_template_page(request: Request, family: str, action: str, a: str | None = None, b: str | None = None,
                       who: Principal = viewer(P.SETTINGS_READ)) -> HTMLResponse:
-    try:
-        vendor_family = _enum(VendorFamily, family, "vendor family")
-        cli_action = _enum(CliAction, action, "CLI action")
-        answer = Response()  # the API's read sets the ETag an edit sends back as If-Match
-        detail = templates_api.get_cli_template(vendor_family, cli_action, answer, who)
-        etag = answer.headers["ETag"]
-        versions = templates_api.list_cli_template_versions(vendor_family, cli_action, who)
-        with session_scope() as session:
-            onus = _preview_onus(session, who, vendor_family)
-        label = f"{vendor_family.value}/{cli_action.value}"
-        body_of = {v.version: v.body for v in versions}
-        old = _version_number(a, set(body_of), label)
-        new = _version_number(b, set(body_of), label)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    vendor_family = _enum(VendorFamily, family, "vendor family")
+    cli_action = _enum(CliAction, action, "CLI action")
+    answer = Response()  # the API's read sets the ETag an edit sends back as If-Match
+    detail = templates_api.get_cli_template(vendor_family, cli_action, answer, who)
+    etag = answer.headers["ETag"]
+    versions = templates_api.list_cli_template_versions(vendor_family, cli_action, who)
+    with session_scope() as session:
+        onus = _preview_onus(session, who, vendor_family)
+    label = f"{vendor_family.value}/{cli_action.value}"
+    body_of = {v.version: v.body for v in versions}
+    old = _version_number(a, set(body_of), label)
+    new = _version_number(b, set(body_of), label)
     numbers = sorted(body_of, reverse=True)
     if old is None and new is None and len(numbers) >= 2:
         old, new = numbers[1], numbers[0]
@@ -203,10 +199,7 @@ def oid_map_list(request: Request, who: Principal = viewer(P.SETTINGS_READ)) -> 
 
 @router.get(f"{BASE}/snmp-oid-maps/{{family}}")
 def oid_map_page(request: Request, family: str, who: Principal = viewer(P.SETTINGS_READ)) -> HTMLResponse:
-    try:
-        vendor_family = _enum(VendorFamily, family, "OID map of family")
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    vendor_family = _enum(VendorFamily, family, "OID map of family")
     with session_scope() as session:
         rows = snmp_service.list_oid_maps(session, vendor_family, None, None)
         entries = [{"out": snmp_settings._map_out(row), "etag": snmp_service.oid_map_etag(row),
@@ -220,10 +213,7 @@ def oid_map_page(request: Request, family: str, who: Principal = viewer(P.SETTIN
 
 @router.get(f"{BASE}/acs")
 def acs_page(request: Request, who: Principal = viewer(P.SETTINGS_READ)) -> HTMLResponse:
-    try:
-        settings = acs_api.get_acs_settings(who)  # secrets only as *_set flags
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    settings = acs_api.get_acs_settings(who)  # secrets only as *_set flags
     return render(request, "settings_acs.html", who, title="ACS settings", s=settings)
 
 
@@ -249,15 +239,12 @@ def mapping_list(request: Request, who: Principal = viewer(P.SETTINGS_READ)) -> 
 
 @router.get(f"{BASE}/tr069-mappings/{{mapping_id}}")
 def mapping_page(request: Request, mapping_id: int, who: Principal = viewer(P.SETTINGS_READ)) -> HTMLResponse:
-    try:
-        _id(mapping_id, "TR-069 mapping")
-        with session_scope() as session:
-            row = session.get(Tr069Mapping, mapping_id)
-            if row is None:
-                raise _not_found(f"TR-069 mapping {mapping_id}")
-            mapping = MappingOut.model_validate(row)
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    _id(mapping_id, "TR-069 mapping")
+    with session_scope() as session:
+        row = session.get(Tr069Mapping, mapping_id)
+        if row is None:
+            raise _not_found(f"TR-069 mapping {mapping_id}")
+        mapping = MappingOut.model_validate(row)
     return render(request, "settings_tr069_mapping.html", who, title=f"TR-069 mapping {mapping_id}", m=mapping,
                   data_models=[d.value for d in DataModel], kinds=[k.value for k in IntentKind])
 
@@ -287,13 +274,10 @@ def user_list(request: Request, who: Principal = viewer(P.USERS_MANAGE)) -> HTML
 
 @router.get(f"{BASE}/users/{{user_id}}")
 def user_page(request: Request, user_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
-    try:
-        _id(user_id, "user")
-        with session_scope() as session:
-            user = accounts.user_out(accounts.user_row(session, user_id))
-        tokens = accounts.token_page(user_id, accounts.TokenFilter(limit=200, revoked=None))
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    _id(user_id, "user")
+    with session_scope() as session:
+        user = accounts.user_out(accounts.user_row(session, user_id))
+    tokens = accounts.token_page(user_id, accounts.TokenFilter(limit=200, revoked=None))
     return render(request, "settings_user.html", who, title=f"User {user.username}", u=user, tokens=tokens.results,
                   tokens_rows=[(t, user.username) for t in tokens.results],
                   roles=[r.value for r in Role], groups=_group_names(), own=user.id == who.user_id)
@@ -319,12 +303,9 @@ def _zones_and_olts() -> tuple[dict[int, str], dict[int, str]]:
 
 @router.get(f"{BASE}/restriction-groups/{{group_id}}")
 def group_page(request: Request, group_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
-    try:
-        _id(group_id, "restriction group")
-        with session_scope() as session:
-            group = accounts.group_out(session, accounts.group_row(session, group_id))
-    except DomainError as exc:
-        return page_error(request, who, exc)
+    _id(group_id, "restriction group")
+    with session_scope() as session:
+        group = accounts.group_out(session, accounts.group_row(session, group_id))
     zones, olts = _zones_and_olts()
     with session_scope() as session:
         members = session.scalars(select(User.username).join(User.restriction_groups)

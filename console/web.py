@@ -7,6 +7,7 @@ HTML 403 page (the server refuses what the page does not offer).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,15 @@ class ConsoleRequirement(Requirement):
 
     def __call__(self, request: Request) -> Principal | None:
         try:
-            return super().__call__(request)
+            who = super().__call__(request)
         except NotAuthenticated as exc:
             raise LoginRequired(str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")) \
                 from exc
         except Forbidden as exc:
             raise PageForbidden(str(exc)) from exc
+        if who is not None:
+            request.state.page_viewer = who  # a DomainError of this request is answered as a page
+        return who
 
 
 def viewer(*permissions: Permission) -> Any:
@@ -127,8 +131,21 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    """The pages' exception handlers. A DomainError (a missing row, a bad filter...) raised while
+    answering a page is that page's HTML error; anywhere else the API's handler answers it (so
+    this runs after api.errors.install_error_handlers)."""
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageForbidden, _forbidden)
+    api_answer = app.exception_handlers[DomainError]
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        who = getattr(request.state, "page_viewer", None)
+        if who is None or not isinstance(exc, DomainError):
+            answer = api_answer(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        return page_error(request, who, exc)
+
+    app.add_exception_handler(DomainError, domain_error)
 
 
 def page_error(request: Request, who: Principal, exc: DomainError) -> HTMLResponse:
