@@ -16,20 +16,15 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from core.access import (
-    SESSION_COOKIE,
     Forbidden,
     NotAuthenticated,
     Permission,
     Principal,
     Requirement,
-    digest,
 )
-from core.db import session_scope
 from core.errors import DomainError
-from core.models import UserSession
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -93,22 +88,12 @@ NAV = (
 )
 
 
-def csrf_token_of(request: Request) -> str:
-    """The CSRF token of the browser's session, put in every page for its API calls."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return ""
-    with session_scope() as session:
-        token = session.scalar(select(UserSession.csrf_token).where(UserSession.digest == digest(cookie)))
-    return token or ""
-
-
 def render(request: Request, template: str, who: Principal | None, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     """A full page (or, with `partial=True` in the template's own logic, a fragment)."""
     nav = [item for item in NAV if who is not None and who.can(item.permission)]
     return templates.TemplateResponse(request, template, {
-        "who": who, "nav": nav, "csrf_token": csrf_token_of(request) if who is not None else "",
+        "who": who, "nav": nav, "csrf_token": (who.csrf_token or "") if who is not None else "",
         "P": Permission, "path": request.url.path, **context,
     }, status_code=status_code)
 

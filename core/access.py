@@ -103,6 +103,8 @@ class Principal:
     via: str = "token"
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     token_id: int | None = None
+    #: a browser session's CSRF token, which its pages send back with every change (never shown)
+    csrf_token: str | None = field(default=None, repr=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -268,7 +270,8 @@ def _from_session(cookie: str, request: Request) -> Principal:
             if not hmac.compare_digest(sent, user_session.csrf_token):
                 raise Forbidden(f"a change from a browser session needs the {CSRF_HEADER} header of the session")
         return Principal(user.id, user.username, user.role, ROLE_PERMISSIONS[user.role], True,
-                         _scope(session, groups), "session", request_id_of(request))
+                         _scope(session, groups), "session", request_id_of(request),
+                         csrf_token=user_session.csrf_token)
 
 
 def _scope(session: Session, groups: list[int] | None) -> frozenset[int] | None:
