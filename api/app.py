@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import acs.api
@@ -54,12 +54,6 @@ def _warn_if_acs_exposed() -> None:
         warn_if_exposed(session)
 
 
-async def _path_ids_in_range(request: Request) -> None:
-    """The app-wide `path_ids_in_range` on the event loop: it does no I/O, and FastAPI runs a
-    plain `def` dependency in a thread pool, a thread hop on every request."""
-    path_ids_in_range(request)
-
-
 def create_app(database_url: str, started_at: float | None = None, worker: WorkerHealth | None = None) -> FastAPI:
     """The API; `worker` is the state of a worker sharing this process (`ponstack up`),
     reported by /health/ready."""
@@ -74,7 +68,7 @@ def create_app(database_url: str, started_at: float | None = None, worker: Worke
         yield
 
     set_database_url(database_url)
-    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan, dependencies=[Depends(_path_ids_in_range)],
+    app = FastAPI(title="ponstack", version="0.1.0", lifespan=lifespan, dependencies=[Depends(path_ids_in_range)],
                   docs_url=None, redoc_url=None)
     app.state.database_url = database_url
     app.state.worker = worker

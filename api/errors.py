@@ -177,9 +177,10 @@ def install_error_handlers(app: FastAPI) -> None:
 # --- what is refused before routing -----------------------------------------------------------
 
 
-def path_ids_in_range(request: Request) -> None:
+async def path_ids_in_range(request: Request) -> None:
     """An application dependency: an integer path parameter beyond the range of any id is
-    a resource that cannot exist (404), not a value the database must refuse (500)."""
+    a resource that cannot exist (404), not a value the database must refuse (500). Async: it
+    does no I/O, and FastAPI would run a plain `def` in a thread pool on every request."""
     dependant = getattr(request.scope.get("route"), "dependant", None)
     for param in getattr(dependant, "path_params", ()):
         raw = str(request.path_params.get(param.name, ""))
