@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from crm.activation import wifi_intents
 from crm.models import (
     Subscription,
     SubscriptionStatus,
@@ -125,8 +126,6 @@ def lift(session: Session, subscription_id: int, reason: str = "non_payment", ac
 def _wifi_on_acs(session: Session, subscription: Subscription, enabled: bool, actor: str) -> list[int]:
     """Where the plan says so (`suspend_wifi`), the ACS turns the served ONU's Wi-Fi off with the
     suspension and on again with the restoration, in the same transaction."""
-    from crm.activation import wifi_intents
-
     if not subscription.plan.suspend_wifi:
         return []
     onu = session.scalar(select(Onu).where(Onu.subscription_id == subscription.id,
