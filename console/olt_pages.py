@@ -22,12 +22,10 @@ from sqlalchemy.orm import Session
 from console.web import render, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.inputs import INT4_MAX
 from core.models import VendorFamily
 from crm.models import ServicePlan
 from oms.api import monitoring
 from oms.api import olts as olts_api
-from oms.errors import NotFound
 from oms.models import Job, JobKind, Onu, OnuStatus, OnuType, OnuTypeOltMapping, PlanOltProfile
 from oms.monitoring.queries import MONITORED_STATES
 from oms.schemas import OltOut, OnuOut
@@ -70,8 +68,6 @@ class AuthorizeChoices:
 
 @router.get("/console/olts/{olt_id}")
 async def olt_page(request: Request, olt_id: int, who: Principal = viewer(P.NETWORK_READ)) -> HTMLResponse:
-    if not 1 <= olt_id <= INT4_MAX:
-        raise NotFound(f"OLT {olt_id} does not exist")
     olt: OltOut = await run_in_threadpool(olts_api.get_olt, olt_id, who)  # 404 out of scope
     health = await run_in_threadpool(monitoring.olt_health, olt_id, None, who)
     unconfigured: list[OnuOut] = await olts_api.unconfigured_onus(olt_id, refresh=False, wait=0.0, who=who)

@@ -49,10 +49,8 @@ from console.web import render, templates, viewer
 from core.access import Permission, Principal
 from core.db import session_scope
 from core.errors import DomainError, Invalid
-from core.inputs import INT4_MAX
 from crm.models import Customer, Subscription
 from oms.api.onus import RECENT_JOBS
-from oms.errors import NotFound
 from oms.models import Job, Olt, Onu, OnuLifecycle, OnuType, PonPort
 from oms.monitoring import queries
 from oms.scope import get_visible
@@ -98,15 +96,9 @@ class OnuView:
         return [band for band, has in (("2.4GHz", t.wifi_24ghz), ("5GHz", t.wifi_5ghz)) if has]
 
 
-def _check_id(onu_id: int) -> None:
-    if not 1 <= onu_id <= INT4_MAX:
-        raise NotFound(f"ONU {onu_id} does not exist")
-
-
 def load_onu(who: Principal, onu_id: int, full: bool = True) -> OnuView:
     """The ONU with its OLT, port, type and signal limits (and with `full`, its subscription,
     customer, recent jobs and intents); NotFound when missing or out of the viewer's scope."""
-    _check_id(onu_id)
     with session_scope() as session:
         onu = get_visible(session, who, Onu, onu_id, "ONU")
         olt_name = session.scalar(select(Olt.name).where(Olt.id == onu.olt_id)) if onu.olt_id else None

@@ -32,7 +32,6 @@ from console.web import Listing, list_window, render, viewer
 from core import accounts
 from core.access import Permission, Principal
 from core.db import session_scope
-from core.inputs import INT4_MAX
 from core.models import ApiToken, RestrictionGroup, Role, User, VendorFamily
 from core.paging import PageQuery, count_of
 from oms.api import snmp_settings
@@ -74,13 +73,6 @@ SECTIONS = (
 
 def _not_found(what: str) -> NotFound:
     return NotFound(f"{what} does not exist")
-
-
-def _id(value: int, what: str) -> int:
-    """A path id, or NotFound when it cannot name a row (0, negative, beyond INTEGER)."""
-    if not 1 <= value <= INT4_MAX:
-        raise _not_found(f"{what} {value}")
-    return value
 
 
 def _enum(kind: Any, value: str, what: str) -> Any:
@@ -239,7 +231,6 @@ def mapping_list(request: Request, who: Principal = viewer(P.SETTINGS_READ)) -> 
 
 @router.get(f"{BASE}/tr069-mappings/{{mapping_id}}")
 def mapping_page(request: Request, mapping_id: int, who: Principal = viewer(P.SETTINGS_READ)) -> HTMLResponse:
-    _id(mapping_id, "TR-069 mapping")
     with session_scope() as session:
         row = session.get(Tr069Mapping, mapping_id)
         if row is None:
@@ -274,7 +265,6 @@ def user_list(request: Request, who: Principal = viewer(P.USERS_MANAGE)) -> HTML
 
 @router.get(f"{BASE}/users/{{user_id}}")
 def user_page(request: Request, user_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
-    _id(user_id, "user")
     with session_scope() as session:
         user = accounts.user_out(accounts.user_row(session, user_id))
     tokens = accounts.token_page(user_id, accounts.TokenFilter(limit=200, revoked=None))
@@ -303,7 +293,6 @@ def _zones_and_olts() -> tuple[dict[int, str], dict[int, str]]:
 
 @router.get(f"{BASE}/restriction-groups/{{group_id}}")
 def group_page(request: Request, group_id: int, who: Principal = viewer(P.USERS_MANAGE)) -> HTMLResponse:
-    _id(group_id, "restriction group")
     with session_scope() as session:
         group = accounts.group_out(session, accounts.group_row(session, group_id))
     zones, olts = _zones_and_olts()
